@@ -1,0 +1,151 @@
+"""How many documents each normalized line occurs in, per host and corpus-wide, in bounded memory.
+
+Navigation, sidebars and footers repeat across the pages of a site; content rarely does. A first
+streaming pass counts each line once per document into a count-min sketch (a fixed `depth x width`
+array of counters, whatever the corpus size), so a refiner can ask "in how many documents of this host
+does this line occur?" (CCNet removed repeated paragraphs the same way). A sketch may overestimate a
+count when lines collide, never underestimate it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from refine.document import Document
+
+HASH_NAME = "blake2b-8"  # recorded in saved files: a table is only meaningful with the hash that filled it
+_FORMAT_VERSION = 1
+_DIGITS = re.compile(r"\d+")
+_FLUSH_EVERY = 1 << 16  # keys buffered before they are added to the table
+
+
+def normalize_line(line: str) -> str:
+    """Lowercased, digit runs collapsed to "0", whitespace squeezed: "Page 3 of 12" ~ "page 0 of 0"."""
+    return " ".join(_DIGITS.sub("0", line.lower()).split())
+
+
+def host_of(doc: Document, url_field: str = "url") -> str | None:
+    """The record's host name (without "www."), or None when it carries no usable URL."""
+    url = doc.fields.get(url_field)
+    if not isinstance(url, str) or not url:
+        return None
+    try:
+        host = urlsplit(url if "//" in url else "//" + url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def _key_hash(normalized: str, host: str | None) -> int:
+    # Host-scoped keys live in the same table as corpus-wide ones; "\x00" cannot occur in a host name.
+    key = normalized if host is None else host + "\x00" + normalized
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+class LineFrequency:
+    """A count-min sketch of line document frequencies (see the module docstring).
+
+    Each line is counted under two keys: corpus-wide, and within its document's host when the record
+    carries a URL. `frequency(line)` answers the first, `frequency(line, host)` the second.
+    """
+
+    def __init__(self, width: int = 1 << 20, depth: int = 4, url_field: str = "url"):
+        if width <= 0 or width & (width - 1):
+            raise ValueError(f"linefreq width must be a power of two, got {width}")
+        if not 1 <= depth <= 16:
+            raise ValueError(f"linefreq depth must be between 1 and 16, got {depth}")
+        self.width = width
+        self.depth = depth
+        self.url_field = url_field
+        self.table = np.zeros((depth, width), dtype=np.uint32)
+        self.documents = 0
+        self._pending: list[int] = []
+
+    # -- counting -------------------------------------------------------------------------------
+    def count(self, docs: Iterable[Document]) -> "LineFrequency":
+        """One streaming pass over `docs`; returns self so `LineFrequency().count(docs)` reads well."""
+        for doc in docs:
+            self.add(doc.bodies, host_of(doc, self.url_field))
+        self._flush()
+        return self
+
+    def add(self, lines: Iterable[str], host: str | None = None) -> None:
+        """Count one document's lines (each distinct normalized line once; blank lines not at all)."""
+        normalized = {normalize_line(line) for line in lines}
+        normalized.discard("")
+        pending = self._pending
+        for norm in normalized:
+            pending.append(_key_hash(norm, None))
+            if host is not None:
+                pending.append(_key_hash(norm, host))
+        self.documents += 1
+        if len(pending) >= _FLUSH_EVERY:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        hashes = np.fromiter(self._pending, dtype=np.uint64, count=len(self._pending))
+        self._pending.clear()
+        for row, idx in enumerate(self._indices(hashes)):
+            np.add.at(self.table[row], idx, 1)
+
+    def _indices(self, hashes: np.ndarray) -> np.ndarray:
+        """Row indices by double hashing (Kirsch & Mitzenmacher): h1 + k*h2, one row per k."""
+        h1 = hashes & np.uint64(0xFFFFFFFF)
+        h2 = (hashes >> np.uint64(32)) | np.uint64(1)
+        k = np.arange(self.depth, dtype=np.uint64)[:, None]
+        return ((h1[None, :] + k * h2[None, :]) & np.uint64(self.width - 1)).astype(np.intp)
+
+    # -- querying -------------------------------------------------------------------------------
+    def frequency(self, line: str, host: str | None = None) -> int:
+        """Documents containing `line` (within `host`, or corpus-wide when None); an upper bound."""
+        return int(self.frequencies([line], host)[0])
+
+    def frequencies(self, lines: list[str], host: str | None = None) -> np.ndarray:
+        """`frequency` for many lines at once (one document's lines): blank lines get 0."""
+        self._flush()
+        out = np.zeros(len(lines), dtype=np.int64)
+        keys, where = [], []
+        for i, line in enumerate(lines):
+            norm = normalize_line(line)
+            if norm:
+                keys.append(_key_hash(norm, host))
+                where.append(i)
+        if keys:
+            idx = self._indices(np.array(keys, dtype=np.uint64))
+            out[where] = self.table[np.arange(self.depth)[:, None], idx].min(axis=0)
+        return out
+
+    # -- files ----------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        self._flush()
+        meta = {"version": _FORMAT_VERSION, "hash": HASH_NAME, "documents": self.documents,
+                "url_field": self.url_field}
+        with open(path, "wb") as f:  # a file object: np.savez would otherwise append ".npz" to the name
+            np.savez_compressed(f, table=self.table, meta=np.array(json.dumps(meta)))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "LineFrequency":
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                table = data["table"]
+                meta = json.loads(str(data["meta"]))
+        except (OSError, KeyError, ValueError) as e:
+            raise ValueError(f"{path}: not a line-frequency file written by LineFrequency.save ({e})") from e
+        if meta.get("hash") != HASH_NAME or meta.get("version") != _FORMAT_VERSION:
+            raise ValueError(f"{path}: written with hash {meta.get('hash')!r}, format {meta.get('version')}; "
+                             f"this version reads {HASH_NAME!r}, format {_FORMAT_VERSION}: recount the corpus")
+        lf = cls(width=table.shape[1], depth=table.shape[0], url_field=meta.get("url_field", "url"))
+        lf.table = table.astype(np.uint32, copy=False)
+        lf.documents = int(meta.get("documents", 0))
+        return lf

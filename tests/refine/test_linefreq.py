@@ -1,0 +1,105 @@
+"""Line document frequencies: per host vs corpus-wide, once per document, bounded memory, files."""
+
+import random
+
+import numpy as np
+import pytest
+
+from refine.document import Document
+from refine.linefreq import LineFrequency, host_of, normalize_line
+
+
+def page(i: int, host: str, body: str) -> Document:
+    return Document(f"{host}-{i}", f"Home | Blog | Contact\n{body}\n\u00a9 20{i:02d} {host}\n",
+                    {"url": f"https://www.{host}/post/{i}"})
+
+
+@pytest.fixture
+def corpus() -> list[Document]:
+    docs = [page(i, "alpha.com", f"Alpha article number {i} about birds.") for i in range(4)]
+    docs += [page(i, "beta.org", f"Beta essay {i} on rivers and lakes.") for i in range(2)]
+    docs.append(Document("nourl", "Home | Blog | Contact\nA page with no URL at all.\n"))
+    return docs
+
+
+def test_normalize_line_lowercases_collapses_digits_and_squeezes_space():
+    assert normalize_line("  Page 3 of   12\t") == "page 0 of 0"
+    assert normalize_line("Copyright 2019") == normalize_line("copyright 2024")
+    assert normalize_line(" \t ") == ""
+
+
+def test_host_of_strips_www_and_ignores_missing_urls():
+    assert host_of(Document("a", "x", {"url": "https://www.Example.com/a?b=1"})) == "example.com"
+    assert host_of(Document("a", "x", {"url": "example.org/path"})) == "example.org"
+    assert host_of(Document("a", "x", {})) is None
+    assert host_of(Document("a", "x", {"url": 42})) is None
+
+
+def test_counts_per_host_and_corpus_wide(corpus):
+    lf = LineFrequency(width=1 << 12).count(corpus)
+    assert lf.documents == 7
+    assert lf.frequency("Home | Blog | Contact") == 7  # every page, hosts and no host alike
+    assert lf.frequency("home |  blog | contact", "alpha.com") == 4
+    assert lf.frequency("Home | Blog | Contact", "beta.org") == 2
+    assert lf.frequency("Home | Blog | Contact", "gamma.net") == 0
+    # The footer differs only in its digits: one normalized line per host.
+    assert lf.frequency("\u00a9 2099 alpha.com", "alpha.com") == 4
+    assert lf.frequency("\u00a9 2099 alpha.com", "beta.org") == 0
+    assert lf.frequency("A page with no URL at all.") == 1
+    assert lf.frequency("never seen") == 0
+
+
+def test_a_line_counts_once_per_document():
+    lf = LineFrequency(width=1 << 10)
+    lf.add(["Share", "Share", "share ", "Body"], host="h.com")
+    lf.add(["Share"], host="h.com")
+    assert lf.frequency("Share") == 2
+    assert lf.frequency("Share", "h.com") == 2
+    assert lf.frequency("Body", "h.com") == 1
+
+
+def test_sketch_overestimates_but_never_underestimates():
+    # A tiny table forces collisions: every estimate must still be >= the true count.
+    rng = random.Random(0)
+    vocab = [f"line {chr(97 + i % 26)}{i // 26} text" for i in range(400)]
+    docs = [[rng.choice(vocab) for _ in range(rng.randint(1, 20))] for _ in range(300)]
+    truth: dict[str, int] = {}
+    lf = LineFrequency(width=64, depth=3)
+    for lines in docs:
+        lf.add(lines)
+        for norm in {normalize_line(x) for x in lines}:
+            truth[norm] = truth.get(norm, 0) + 1
+    estimates = lf.frequencies(vocab)
+    exact = np.array([truth.get(normalize_line(v), 0) for v in vocab])
+    assert (estimates >= exact).all()
+    assert (estimates > exact).any()  # with 400 lines in 64 columns, collisions must show
+
+
+def test_memory_is_fixed_by_width_and_depth(corpus):
+    small = LineFrequency(width=1 << 12, depth=4).count(corpus[:1])
+    large = LineFrequency(width=1 << 12, depth=4).count(corpus * 200)
+    assert small.table.shape == large.table.shape == (4, 1 << 12)
+    assert small.table.nbytes == large.table.nbytes == 4 * (1 << 12) * 4
+    assert large.frequency("Home | Blog | Contact") == 1400
+
+
+def test_save_load_round_trip(tmp_path, corpus):
+    lf = LineFrequency(width=1 << 12, depth=3).count(corpus)
+    path = tmp_path / "freq.npz"
+    lf.save(path)
+    back = LineFrequency.load(path)
+    assert (back.width, back.depth, back.documents) == (1 << 12, 3, 7)
+    assert np.array_equal(back.table, lf.table)
+    assert back.frequency("Home | Blog | Contact", "alpha.com") == 4
+
+
+def test_load_rejects_a_foreign_file(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, something=np.zeros(3))
+    with pytest.raises(ValueError, match="not a line-frequency file"):
+        LineFrequency.load(path)
+
+
+def test_width_must_be_a_power_of_two():
+    with pytest.raises(ValueError, match="power of two"):
+        LineFrequency(width=1000)
