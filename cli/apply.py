@@ -1,0 +1,80 @@
+"""`refine apply INPUT OUTPUT`: apply the programs that come with the records (or an earlier run's audit)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import fsspec
+import typer
+
+from cli.common import Dialect, OnError, OutputFormat, die, execute, pipeline_config
+from refine.pipeline import run_info
+from refine.replay import AuditIndex, RecordedPrograms
+
+
+def apply(
+    input: Annotated[str, typer.Argument(
+        help="Records with an id, a text and a program: a JSONL (optionally .gz/.zst/.bz2) or Parquet file, "
+             "a directory, a glob, or a saved Hugging Face dataset; local or remote (s3://…).")],
+    output: Annotated[str, typer.Argument(
+        help="Output directory: data/ (refined records), programs/ (audit), quarantine/, stats.json.")],
+    programs: Annotated[Optional[str], typer.Option(
+        "--programs", help="An earlier run's audit directory (OUTPUT/programs): join its programs onto INPUT "
+                           "by id, instead of reading a program field. Replays that run on the raw corpus.")] = None,
+    program_field: Annotated[str, typer.Option(
+        help="Field holding the program: a string, or a list of {\"program\": str, \"lines\": [start, end], "
+             "\"stage\": ...} for chunk-scoped programs.")] = "program",
+    dialect: Annotated[Dialect, typer.Option(
+        help="Program dialect: prox (0-based line numbers) or refinex (1-based).")] = Dialect.prox,
+    on_error: Annotated[OnError, typer.Option(
+        help="What failing operations mean: skip them; keep the original document (keep_original) or drop "
+             "it (drop) once it has --max-errors errors.")] = OnError.skip,
+    max_errors: Annotated[int, typer.Option(
+        help="Errors per document at which keep_original / drop take effect (ProX: 2).")] = 2,
+    min_kept_ratio: Annotated[float, typer.Option(
+        help="Drop a changed document keeping this share of its characters or less (ProX: 0.05).")] = 0.0,
+    min_words: Annotated[int, typer.Option(
+        help="Drop a changed document left with fewer words (ProX: 10).")] = 0,
+    text_field: Annotated[str, typer.Option(help="Field holding the document text.")] = "text",
+    id_field: Annotated[str, typer.Option(
+        help="Field holding the document id; absent ids become '<file>:<row>'.")] = "id",
+    batch_size: Annotated[int, typer.Option(help="Documents per batch.")] = 256,
+    shard_size: Annotated[int, typer.Option(
+        help="Rows per shard: the unit of output files and of resumption.")] = 10_000,
+    output_format: Annotated[OutputFormat, typer.Option(
+        help="Format of data/ files (the audit and quarantine are JSONL).")] = OutputFormat.jsonl,
+    limit: Annotated[Optional[int], typer.Option(help="Process only the first N input rows.")] = None,
+    resume: Annotated[bool, typer.Option(
+        help="Skip shards an earlier run of this command finished (--no-resume: clear OUTPUT and start over).")] = True,
+    force: Annotated[bool, typer.Option(
+        help="Resume even if OUTPUT/run.json records different options.")] = False,
+) -> None:
+    """Apply each record's edit program(s) and write refined records, an audit and stats.json."""
+    config = pipeline_config(text_field=text_field, id_field=id_field, batch_size=batch_size,
+                             shard_size=shard_size, output_format=output_format.value, limit=limit,
+                             dialect=dialect.value, on_error=on_error.value, max_errors=max_errors,
+                             min_kept_ratio=min_kept_ratio, min_words=min_words, resume=resume, force=force)
+    record = run_info("apply", input, {
+        "programs": programs, "program_field": program_field, "dialect": dialect.value,
+        "on_error": on_error.value, "max_errors": max_errors, "min_kept_ratio": min_kept_ratio,
+        "min_words": min_words, "text_field": text_field, "id_field": id_field, "shard_size": shard_size,
+        "output_format": output_format.value, "limit": limit, "batch_size": batch_size})
+
+    if programs is not None and not _is_dir(programs):
+        die(f"audit directory not found: {programs!r} (give an earlier run's OUTPUT/programs)")
+
+    def make_refiner() -> RecordedPrograms:
+        audit = None
+        if programs is not None:
+            try:
+                audit = AuditIndex(programs)
+            except (OSError, ValueError) as e:
+                die(f"cannot read the audit {programs!r}: {e}")
+        return RecordedPrograms(program_field, audit)
+
+    execute("apply", input, output, config, record, make_refiner)
+
+
+def _is_dir(path: str) -> bool:
+    fs, root = fsspec.core.url_to_fs(path)
+    return fs.isdir(root)

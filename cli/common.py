@@ -1,0 +1,111 @@
+"""What `refine run` and `refine apply` share: option types, running the pipeline, reporting, failing cleanly."""
+
+from __future__ import annotations
+
+import enum
+from typing import Callable, NoReturn
+
+import typer
+from rich.console import Console
+
+from programs.ops import Policy
+from refine.io import InputError
+from refine.pipeline import Pipeline, PipelineConfig, RichProgress, RunConfigError, RunResult
+from refine.refiners.base import Refiner
+from refine.stats import summary_table
+
+err_console = Console(stderr=True)
+console = Console()
+
+EXIT_FAILED_SHARDS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def die(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    """Stop with a one-line error (no traceback): for bad input, bad options, unusable paths."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def note(message: str) -> None:
+    err_console.print(message, highlight=False)
+
+
+class OnError(str, enum.Enum):
+    skip = "skip"
+    keep_original = "keep_original"
+    drop = "drop"
+
+
+class OutputFormat(str, enum.Enum):
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+class Dialect(str, enum.Enum):
+    prox = "prox"
+    refinex = "refinex"
+
+
+def check_positive(name: str, value: int | None, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if value is None or value < 1:
+        die(f"{name} must be a positive integer, got {value}")
+
+
+def pipeline_config(*, text_field: str, id_field: str, batch_size: int, shard_size: int, output_format: str,
+                    limit: int | None, dialect: str, on_error: str, max_errors: int, min_kept_ratio: float,
+                    min_words: int, resume: bool, force: bool) -> PipelineConfig:
+    check_positive("--batch-size", batch_size)
+    check_positive("--shard-size", shard_size)
+    check_positive("--limit", limit, allow_none=True)
+    check_positive("--max-errors", max_errors)
+    if not 0.0 <= min_kept_ratio < 1.0:
+        die(f"--min-kept-ratio must be in [0, 1), got {min_kept_ratio}")
+    if min_words < 0:
+        die(f"--min-words must be >= 0, got {min_words}")
+    policy = Policy(on_error=on_error, max_errors=max_errors, min_kept_ratio=min_kept_ratio, min_words=min_words)
+    return PipelineConfig(text_field=text_field, id_field=id_field, batch_size=batch_size, shard_size=shard_size,
+                          output_format=output_format, limit=limit, dialect=dialect, policy=policy,
+                          resume=resume, force=force)
+
+
+def execute(command: str, input_spec: str, output: str, config: PipelineConfig, record: dict,
+            make_refiner: Callable[[], Refiner]) -> RunResult:
+    """Prepare the output, build the refiner, run, print the summary; exit non-zero on failure."""
+    pipeline = Pipeline(config, RichProgress(err_console, description=command))
+    try:
+        plan = pipeline.prepare(input_spec, output, record)
+    except (InputError, RunConfigError) as e:
+        die(str(e))
+    except OSError as e:
+        die(f"cannot use {output!r}: {e}")
+    if plan.done:
+        note(f"resuming: {len(plan.done)} of {len(plan.shards)} shards already done")
+    refiner = make_refiner()
+    try:
+        result = pipeline.execute(plan, refiner)
+    except KeyboardInterrupt:
+        die("interrupted; rerun the same command to resume (finished shards are kept)", EXIT_INTERRUPTED)
+    finally:
+        close = getattr(refiner, "close", None)
+        if close is not None:
+            close()
+    report(result)
+    return result
+
+
+def report(result: RunResult) -> None:
+    """The summary table, the quarantine count, and what to do about failed shards."""
+    console.print(summary_table(result.stats, title=f"refine → {result.output}"))
+    quarantined = int(result.stats["docs_quarantined"])
+    note(f"{quarantined} record(s) quarantined (see {result.output}/quarantine/)" if quarantined
+         else "0 records quarantined")
+    if result.failed:
+        name, message = result.failed[0]
+        note(f"[bold red]{len(result.failed)} of {result.shards} shard(s) failed[/]; first: {name}: {message}\n"
+             f"details in {result.output}/_failed/. Rerun the same command to resume: finished shards are "
+             "skipped and only the failed ones are redone.")
+        raise typer.Exit(EXIT_FAILED_SHARDS)

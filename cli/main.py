@@ -1,0 +1,26 @@
+"""The `refine` command. Each subcommand lives in its own module; register new ones in the block below."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.apply import apply
+from cli.run import run
+from cli.show import show
+
+app = typer.Typer(
+    name="refine",
+    help="Refine LLM pre-training corpora with edit programs, guarded rewrites and learned refiners.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# --- commands: one line each --------------------------------------------------------------------
+app.command("run")(run)
+app.command("apply")(apply)
+app.command("show")(show)
+# ------------------------------------------------------------------------------------------------
+
+if __name__ == "__main__":
+    app()

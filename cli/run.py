@@ -1,0 +1,177 @@
+"""`refine run INPUT OUTPUT`: refine a corpus with a refiner (programs, rewrite, rules, tagger, default)."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import posixpath
+from typing import Annotated, Optional
+
+import typer
+
+from cli.common import Dialect, OnError, OutputFormat, die, execute, note, pipeline_config
+from refine.backends.base import BackendError
+from refine.options import RunOptions
+from refine.pipeline import run_info
+from refine.refiners import UnknownRefiner, build_refiner, check_mode, has_mode
+
+
+class Backend(str, enum.Enum):
+    transformers = "transformers"
+    sglang = "sglang"
+    openai = "openai"
+
+
+STAGES = ("doc", "chunk")
+CACHE_FILE = "cache.sqlite"  # default request cache, inside OUTPUT: a resumed run pays for nothing twice
+
+
+def choose_mode(mode: str | None, model: str | None) -> tuple[str, str]:
+    """The refiner mode to use and why (said to the user when they did not choose)."""
+    if mode:
+        return mode, ""
+    if model:
+        return "programs", "--model given without --mode: using the program refiner (--mode programs)"
+    if has_mode("default"):
+        return "default", "no --model: using the shipped default refiner (--mode default)"
+    return "rules", "no --model and no trained default refiner yet: using heuristic rules (--mode rules)"
+
+
+def _convert(key: str, raw: str, current):
+    """`raw` as the type of the RunOptions field it sets."""
+    if isinstance(current, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"--set {key}: expected true or false, got {raw!r}")
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, float):
+        return float(raw)
+    if isinstance(current, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return None if raw.lower() == "none" else raw
+
+
+def apply_settings(opts: RunOptions, pairs: list[str]) -> RunOptions:
+    """`--set key=value`: a RunOptions field when `key` names one, else a refiner-specific extra."""
+    names = {f.name for f in dataclasses.fields(RunOptions)} - {"extra"}
+    extra = dict(opts.extra)
+    changes = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise ValueError(f"--set expects key=value, got {pair!r}")
+        if key in names:
+            changes[key] = _convert(key, raw, getattr(opts, key))
+        else:
+            try:
+                extra[key] = json.loads(raw)
+            except json.JSONDecodeError:
+                extra[key] = raw
+    return dataclasses.replace(opts, **changes, extra=extra)
+
+
+def run(
+    input: Annotated[str, typer.Argument(
+        help="Corpus: a JSONL (optionally .gz/.zst/.bz2) or Parquet file, a directory or glob of them, or a "
+             "saved Hugging Face dataset directory; local or remote (s3://… with s3fs installed).")],
+    output: Annotated[str, typer.Argument(
+        help="Output directory: data/ (refined records), programs/ (audit), quarantine/, stats.json.")],
+    mode: Annotated[Optional[str], typer.Option(
+        help="Refiner: programs, rewrite, rules, tagger, default, or a dotted module path exposing "
+             "from_options(opts). Default: programs with --model, else the shipped default refiner "
+             "(rules until one exists).")] = None,
+    model: Annotated[Optional[str], typer.Option(
+        help="Model for model-based modes: a local directory or a hub name (org/name).")] = None,
+    backend: Annotated[Backend, typer.Option(help="Generation backend.")] = Backend.transformers,
+    base_url: Annotated[Optional[str], typer.Option(
+        help="Server URL for the sglang/openai backends (several: comma-separated).")] = None,
+    api_key: Annotated[Optional[str], typer.Option(
+        envvar="OPENAI_API_KEY", show_envvar=True,
+        help="API key for the openai backend (never written to the output).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Documents handed to the refiner at once.")] = 16,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once (HTTP backends).")] = 32,
+    stages: Annotated[str, typer.Option(
+        help="Program stages to run, comma-separated: doc (keep/drop), chunk (line edits).")] = "doc,chunk",
+    limit: Annotated[Optional[int], typer.Option(help="Refine only the first N input rows.")] = None,
+    resume: Annotated[bool, typer.Option(
+        help="Skip shards an earlier run of this command finished (--no-resume: clear OUTPUT and start "
+             "over).")] = True,
+    force: Annotated[bool, typer.Option(
+        help="Resume even if OUTPUT/run.json records different options.")] = False,
+    cache: Annotated[Optional[str], typer.Option(
+        help=f"Request cache (SQLite) path. Default: OUTPUT/{CACHE_FILE}.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not cache model requests.")] = False,
+    instruction: Annotated[str, typer.Option(
+        help="Rewrite mode: pii, detox, clean, or a prompt file path.")] = "clean",
+    dialect: Annotated[Dialect, typer.Option(
+        help="Program dialect the refiner's programs are written in: prox (0-based) or refinex (1-based).")
+    ] = Dialect.prox,
+    on_error: Annotated[OnError, typer.Option(
+        help="What failing operations mean: skip them; keep the original document (keep_original) or drop "
+             "it (drop) once it has --max-errors errors.")] = OnError.skip,
+    max_errors: Annotated[int, typer.Option(
+        help="Errors per document at which keep_original / drop take effect (ProX: 2).")] = 2,
+    min_kept_ratio: Annotated[float, typer.Option(
+        help="Drop a changed document keeping this share of its characters or less (ProX: 0.05).")] = 0.0,
+    min_words: Annotated[int, typer.Option(
+        help="Drop a changed document left with fewer words (ProX: 10).")] = 0,
+    text_field: Annotated[str, typer.Option(help="Field holding the document text.")] = "text",
+    id_field: Annotated[str, typer.Option(
+        help="Field holding the document id; absent ids become '<file>:<row>'.")] = "id",
+    shard_size: Annotated[int, typer.Option(
+        help="Rows per shard: the unit of output files and of resumption.")] = 10_000,
+    output_format: Annotated[OutputFormat, typer.Option(
+        help="Format of data/ files (the audit and quarantine are JSONL).")] = OutputFormat.jsonl,
+    device: Annotated[Optional[str], typer.Option(
+        help="Device for the transformers backend (cpu, cuda, …). Default: the best available.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="Any other RunOptions field or refiner-specific option, as key=value (repeatable), "
+                      "e.g. --set chunk_tokens=1000 --set rules=c4.")] = None,
+) -> None:
+    """Refine a corpus in resumable shards, with an audit of every decision and a summary of what changed."""
+    chosen, why = choose_mode(mode, model)
+    stage_list = tuple(s.strip() for s in stages.split(",") if s.strip())
+    if not stage_list or any(s not in STAGES for s in stage_list):
+        die(f"--stages must list doc and/or chunk, got {stages!r}")
+    if concurrency < 1:
+        die(f"--concurrency must be a positive integer, got {concurrency}")
+    config = pipeline_config(text_field=text_field, id_field=id_field, batch_size=batch_size,
+                             shard_size=shard_size, output_format=output_format.value, limit=limit,
+                             dialect=dialect.value, on_error=on_error.value, max_errors=max_errors,
+                             min_kept_ratio=min_kept_ratio, min_words=min_words, resume=resume, force=force)
+    opts = RunOptions(mode=chosen, model=model, backend=backend.value, base_url=base_url, api_key=api_key,
+                      batch_size=batch_size, concurrency=concurrency, device=device, stages=stage_list,
+                      dialect=dialect.value, on_error=on_error.value, max_errors=max_errors,
+                      min_kept_ratio=min_kept_ratio, min_words=min_words, instruction=instruction,
+                      cache=None if no_cache else (cache or posixpath.join(output, CACHE_FILE)))
+    try:
+        opts = apply_settings(opts, set_ or [])
+        check_mode(opts.mode)  # before OUTPUT/run.json records a mode that cannot run
+    except ValueError as e:
+        die(str(e))
+    if why:
+        note(why)
+
+    record_config = {k: v for k, v in dataclasses.asdict(opts).items()}
+    record_config.update(text_field=text_field, id_field=id_field, shard_size=shard_size,
+                         output_format=output_format.value, limit=limit)
+    record = run_info("run", input, record_config)
+
+    def make_refiner():
+        try:
+            return build_refiner(opts)
+        except UnknownRefiner as e:
+            die(str(e))
+        except BackendError as e:
+            die(f"backend {opts.backend!r} cannot serve requests: {e}")
+        except ImportError as e:
+            die(f"mode {opts.mode!r} needs a package that is not installed: {e}")
+        except (FileNotFoundError, ValueError) as e:
+            die(f"cannot build the {opts.mode!r} refiner: {e}")
+
+    execute("run", input, output, config, record, make_refiner)

@@ -1,0 +1,505 @@
+"""Read → refine → apply → write, in shards that survive a crash.
+
+A shard is a row range of one input file. Each shard's three outputs (`data/`, `programs/`,
+`quarantine/`) are written to temporary names, renamed into place, and only then is its completion
+marker `_done/<shard>.json` (holding the shard's stats) written. A rerun skips shards whose marker
+matches and redoes the rest from scratch, so a run killed at any moment and rerun yields every input
+id exactly once; shard outputs depend only on the input and the refiner, so they are byte-identical to
+an uninterrupted run's. Bad records go to the quarantine with a reason; a refiner failure on a
+document fails its shard (no marker), the other shards go on, and the run reports how to resume.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+from typing import Callable, Iterable, Iterator, Sequence
+
+import fsspec
+
+from programs.ops import OP_NAMES, ApplyResult, Policy, ProgramError
+from refine.document import Document
+from refine.io import (InputError, Rejected, ShardWriter, Source, SourceReader, json_default,
+                       preview_record, resolve_inputs, to_document, write_json_atomic)
+from refine.refiners.base import Refinement, Refiner
+from refine.stats import Stats
+
+RUN_FILE = "run.json"
+STATS_FILE = "stats.json"
+OUTPUT_DIRS = ("data", "programs", "quarantine")
+#: Config keys that may change between a run and its resumption without changing any output.
+RUNTIME_KEYS = frozenset({"batch_size", "concurrency", "cache", "timeout_s", "max_retries", "base_url",
+                          "api_key", "device", "progress"})
+
+
+class RunConfigError(ValueError):
+    """The output directory cannot be used as asked (not ours, or another run's); the message says why."""
+
+
+@dataclass
+class PipelineConfig:
+    """How the pipeline reads, applies and writes; what to refine is the refiner's business."""
+
+    text_field: str = "text"
+    id_field: str = "id"
+    batch_size: int = 16
+    shard_size: int = 10_000
+    output_format: str = "jsonl"  # data/ only; the audit and the quarantine are always JSONL
+    limit: int | None = None  # process only the first N rows of the corpus
+    dialect: str = "prox"
+    policy: Policy = field(default_factory=Policy)
+    resume: bool = True
+    force: bool = False  # resume even if run.json records a different config
+    storage_options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Shard:
+    name: str
+    source: Source
+    start: int
+    stop: int  # exclusive
+
+    def spec(self) -> dict:
+        return {"name": self.name, "source": self.source.to_dict(), "start": self.start, "stop": self.stop}
+
+
+@dataclass
+class RunResult:
+    output: str
+    stats: Stats
+    shards: int
+    done_before: int  # shards skipped because an earlier run completed them
+    failed: list[tuple[str, str]]  # (shard name, message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+class ShardFailed(RuntimeError):
+    pass
+
+
+# --------------------------------------------------------------------------------------------------
+# Planning
+
+
+def _safe(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "__", key).strip("_") or "input"
+
+
+def plan_shards(sources: Sequence[Source], counts: Sequence[int], shard_size: int,
+                limit: int | None = None) -> list[Shard]:
+    """Shards of at most `shard_size` rows, in input order, covering the first `limit` rows."""
+    if shard_size < 1:
+        raise ValueError("shard size must be at least 1")
+    names: set[str] = set()
+    shards: list[Shard] = []
+    remaining = limit if limit is not None else float("inf")
+    for i, (source, count) in enumerate(zip(sources, counts)):
+        base = _safe(source.key)
+        if base in names:
+            base = f"{base}-{i}"
+        names.add(base)
+        count = int(min(count, remaining))
+        remaining -= count
+        for k, start in enumerate(range(0, count, shard_size)):
+            shards.append(Shard(f"{base}-{k:05d}", source, start, min(start + shard_size, count)))
+    return shards
+
+
+# --------------------------------------------------------------------------------------------------
+# The output directory
+
+
+class OutputDir:
+    """The layout of a run's output, its run.json, and its completion markers."""
+
+    def __init__(self, path: str, storage_options: dict | None = None):
+        self.path = path
+        self.fs, self.root = fsspec.core.url_to_fs(path, **(storage_options or {}))
+
+    def join(self, *parts: str) -> str:
+        return posixpath.join(self.root, *parts)
+
+    def run_info(self) -> dict | None:
+        path = self.join(RUN_FILE)
+        if not self.fs.exists(path):
+            return None
+        with self.fs.open(path, "rb") as f:
+            return json.loads(f.read())
+
+    def prepare(self, run_info: dict, resume: bool, force: bool) -> None:
+        """Check that this directory may hold this run, clear it for a fresh one, record run.json."""
+        fs = self.fs
+        existing = fs.exists(self.root) and bool(fs.ls(self.root))
+        previous = self.run_info() if existing else None
+        if existing and previous is None:
+            raise RunConfigError(f"{self.path} exists and is not a refine output directory (no {RUN_FILE}); "
+                                 "choose a new output path or empty this one")
+        if previous is not None and not resume:
+            for child in fs.ls(self.root, detail=False):
+                fs.rm(child, recursive=True)
+        elif previous is not None:
+            diff = config_diff(previous, run_info)
+            if diff and not force:
+                raise RunConfigError(
+                    f"{self.path} holds a run with a different configuration ({'; '.join(diff)}). "
+                    "Rerun with the same options to resume, --no-resume to start over, or --force to resume "
+                    "anyway")
+        fs.makedirs(self.root, exist_ok=True)
+        write_json_atomic(fs, self.join(RUN_FILE), run_info)
+
+    def marker(self, shard: Shard) -> dict | None:
+        path = self.join("_done", f"{shard.name}.json")
+        if not self.fs.exists(path):
+            return None
+        with self.fs.open(path, "rb") as f:
+            try:
+                marker = json.loads(f.read())
+            except json.JSONDecodeError:
+                return None
+        return marker if marker.get("shard") == shard.spec() else None
+
+    def complete(self, shard: Shard, stats: Stats) -> None:
+        write_json_atomic(self.fs, self.join("_done", f"{shard.name}.json"),
+                          {"shard": shard.spec(), "stats": stats.to_dict()})
+        failed = self.join("_failed", f"{shard.name}.txt")
+        if self.fs.exists(failed):
+            self.fs.rm(failed)
+
+    def record_failure(self, shard: Shard, message: str, details: str) -> None:
+        self.fs.makedirs(self.join("_failed"), exist_ok=True)
+        with self.fs.open(self.join("_failed", f"{shard.name}.txt"), "wb") as f:
+            f.write(f"{message}\n\n{details}".encode("utf-8"))
+
+    def prune(self, plan: Sequence[Shard]) -> None:
+        """Remove files of shards that are not in the plan (another --limit, --force) and temp files."""
+        names = {s.name for s in plan}
+        for sub in (*OUTPUT_DIRS, "_done", "_failed"):
+            directory = self.join(sub)
+            if not self.fs.isdir(directory):
+                continue
+            for path in self.fs.ls(directory, detail=False):
+                base = posixpath.basename(path)
+                if base.startswith(".") or base.split(".", 1)[0] not in names:
+                    self.fs.rm(path)
+
+
+def config_diff(previous: dict, current: dict) -> list[str]:
+    """What differs between two run.json records, ignoring settings that do not change outputs."""
+    diffs = []
+    for key in ("command", "input"):
+        if previous.get(key) != current.get(key):
+            diffs.append(f"{key}: {previous.get(key)!r} → {current.get(key)!r}")
+    old, new = previous.get("config", {}), current.get("config", {})
+    for key in sorted(set(old) | set(new)):
+        if key not in RUNTIME_KEYS and old.get(key) != new.get(key):
+            diffs.append(f"{key}: {old.get(key)!r} → {new.get(key)!r}")
+    return diffs
+
+
+def run_info(command: str, input_spec: str, config: dict) -> dict:
+    """The run.json record: what was run on what. Secrets never go in."""
+    config = {k: v for k, v in config.items() if k != "api_key"}
+    config = json.loads(json.dumps(config, default=json_default))  # as it reads back: tuples are lists
+    return {"format": 1, "command": command, "input": input_spec, "config": config}
+
+
+# --------------------------------------------------------------------------------------------------
+# Applying one refinement
+
+
+def apply_refinement(doc: Document, ref: Refinement, dialect: str, policy: Policy) -> tuple[ApplyResult, list]:
+    """The refined document, and the parsed programs (or their parse errors) it came from."""
+    if ref.rewrite is not None:
+        if not ref.rewrite.strip():
+            return ApplyResult(text="", kept=False, outcome="dropped", drop_reason="empty"), []
+        outcome = "applied" if ref.rewrite != doc.text else "unchanged"
+        return ApplyResult(text=ref.rewrite, kept=True, outcome=outcome), []
+    if not ref.programs:
+        return ApplyResult(text=doc.text, kept=True, outcome="unchanged"), []
+    from programs import try_parse
+    from programs.apply import apply
+
+    parsed = [try_parse(p.text, dialect=dialect, scope=p.scope) for p in ref.programs]
+    return apply(doc.text, parsed, policy), parsed
+
+
+def _tokens(text: str) -> int:
+    return len(text.split())
+
+
+class DocumentStep:
+    """Turns (document, refinement) into a data row, an audit row and counter updates."""
+
+    def __init__(self, refiner_name: str, text_field: str, dialect: str, policy: Policy):
+        self.refiner_name, self.text_field, self.dialect, self.policy = refiner_name, text_field, dialect, policy
+
+    def __call__(self, doc: Document, ref: Refinement, source: Source, row: int,
+                 stats: Stats) -> tuple[dict | None, dict]:
+        result, parsed = apply_refinement(doc, ref, self.dialect, self.policy)
+        n_ops = sum(len(p.ops) for p in parsed if not isinstance(p, ProgramError))
+        stats.update("docs_in")
+        stats.update("chars_in", len(doc.text))
+        stats.update("tokens_in", _tokens(doc.text))
+        stats.update("prompt_tokens", ref.prompt_tokens)
+        stats.update("completion_tokens", ref.completion_tokens)
+        for program in parsed:
+            if isinstance(program, ProgramError):
+                continue
+            for op in program.ops:
+                stats.update(f"ops/{OP_NAMES[type(op)]}")
+        for error in result.errors:
+            stats.update(f"errors/{error.code}")
+        if ref.rewrite is not None:
+            stats.update("rewrites")
+        if result.kept:  # kept documents are changed, unchanged or reverted (policy: keep_original)
+            stats.update("docs_kept")
+            stats.update("docs_changed" if result.outcome == "applied" else f"docs_{result.outcome}")
+            stats.update("chars_out", len(result.text))
+            stats.update("tokens_out", _tokens(result.text))
+        else:
+            stats.update("docs_dropped")
+            stats.update(f"drop_reasons/{result.drop_reason or 'unknown'}")
+
+        meta = {"id": doc.id, "kept": result.kept, "outcome": result.outcome, "n_ops": n_ops,
+                "n_errors": len(result.errors), "refiner": self.refiner_name}
+        data_row = {**doc.fields, self.text_field: result.text, "refine": meta} if result.kept else None
+        effects = {"ops": {}, "lines_removed": 0, "chars_removed": 0, "replacements": 0}
+        for effect in result.effects:
+            name = OP_NAMES[type(effect.op)]
+            effects["ops"][name] = effects["ops"].get(name, 0) + 1
+            effects["lines_removed"] += effect.lines_removed
+            effects["chars_removed"] += effect.chars_removed
+            effects["replacements"] += effect.replacements
+        audit_row = {
+            "id": doc.id,
+            "source": {"file": source.path, "row": row},
+            "refiner": self.refiner_name,
+            "programs": [{"program": p.text, "lines": list(p.scope) if p.scope else None, "stage": p.stage}
+                         for p in ref.programs],
+            "rewrite": ref.rewrite is not None,
+            "kept": result.kept,
+            "outcome": result.outcome,
+            "drop_reason": result.drop_reason,
+            "errors": [e.to_dict() for e in result.errors],
+            "effects": effects,
+            "chars_in": len(doc.text),
+            "chars_out": len(result.text) if result.kept else 0,
+            "prompt_tokens": ref.prompt_tokens,
+            "completion_tokens": ref.completion_tokens,
+            "audit": ref.audit,
+        }
+        return data_row, audit_row
+
+
+# --------------------------------------------------------------------------------------------------
+# The run
+
+
+Validator = Callable[[Document], "tuple[str, str] | None"]
+
+
+@dataclass
+class Plan:
+    """A prepared run: its inputs, its shards, the output directory, and the shards already done."""
+
+    sources: list[Source]
+    readers: list[SourceReader]
+    shards: list[Shard]
+    out: OutputDir
+    done: set[str]
+
+
+class Pipeline:
+    """Runs one refiner over a corpus into an output directory, shard by shard (see module doc).
+
+    `prepare` checks the input and the output directory before any refiner is built (a refiner may
+    keep its request cache in the output directory); `execute` refines the shards not done yet.
+    """
+
+    def __init__(self, config: PipelineConfig, progress: "ProgressLike | None" = None):
+        self.config = config
+        self.progress = progress or NullProgress()
+
+    def run(self, input_spec: str, output: str, run_record: dict, refiner: Refiner) -> RunResult:
+        return self.execute(self.prepare(input_spec, output, run_record), refiner)
+
+    def prepare(self, input_spec: str, output: str, run_record: dict) -> Plan:
+        cfg = self.config
+        sources = resolve_inputs(input_spec, cfg.storage_options)
+        readers = [SourceReader(s, cfg.storage_options) for s in sources]
+        counts = [_count(r) for r in readers]
+        shards = plan_shards(sources, counts, cfg.shard_size, cfg.limit)
+        out = OutputDir(output, cfg.storage_options)
+        out.prepare({**run_record, "sources": [s.to_dict() for s in sources]}, cfg.resume, cfg.force)
+        out.prune(shards)
+        done = {s.name for s in shards if out.marker(s) is not None}
+        return Plan(sources, readers, shards, out, done)
+
+    def execute(self, plan: Plan, refiner: Refiner) -> RunResult:
+        out = plan.out
+        # A refiner may reject malformed records (e.g. `refine apply`: a program that is not a string).
+        self.validate: Validator | None = getattr(refiner, "validate", None)
+        self.refiner = refiner
+        self.step = DocumentStep(getattr(refiner, "name", type(refiner).__name__), self.config.text_field,
+                                 self.config.dialect, self.config.policy)
+        todo = [s for s in plan.shards if s.name not in plan.done]
+        failed: list[tuple[str, str]] = []
+        self.progress.start(total=sum(s.stop - s.start for s in todo))
+        try:
+            for shard in todo:
+                reader = plan.readers[plan.sources.index(shard.source)]
+                try:
+                    stats = self._run_shard(shard, reader, out)
+                except Exception as e:  # noqa: BLE001 - one shard's failure must not stop the run
+                    message = str(e) if isinstance(e, ShardFailed) else f"{type(e).__name__}: {e}"
+                    failed.append((shard.name, message))
+                    out.record_failure(shard, message, traceback.format_exc())
+                    continue
+                out.complete(shard, stats)
+        finally:
+            self.progress.stop()
+            for reader in plan.readers:
+                reader.close()
+
+        markers = [out.marker(s) for s in plan.shards]
+        total = Stats.merged(Stats.from_dict(m["stats"]) for m in markers if m is not None)
+        summary = {**total.to_dict(),
+                   "shards": {"total": len(plan.shards), "done": sum(m is not None for m in markers),
+                              "failed": len(failed), "resumed": len(plan.done)}}
+        write_json_atomic(out.fs, out.join(STATS_FILE), summary)
+        return RunResult(out.path, total, len(plan.shards), len(plan.done), failed)
+
+    def _documents(self, shard: Shard, reader: SourceReader, quarantine: ShardWriter,
+                   stats: Stats) -> Iterator[tuple[int, Document]]:
+        cfg = self.config
+        rows = reader.rows(shard.start, shard.stop)
+        try:
+            for raw in rows:
+                doc = to_document(raw, shard.source, cfg.text_field, cfg.id_field)
+                if isinstance(doc, Document) and self.validate is not None:
+                    problem = self.validate(doc)
+                    if problem is not None:
+                        doc = Rejected(raw.row, problem[0], problem[1],
+                                       preview_record({**doc.fields, cfg.text_field: doc.text}), doc.id)
+                if isinstance(doc, Rejected):
+                    quarantine.write(doc.to_row(shard.source))
+                    stats.update("docs_quarantined")
+                    stats.update(f"quarantine/{doc.code}")
+                    self.progress.advance(rows=1)
+                    continue
+                yield raw.row, doc
+        finally:
+            rows.close()  # now, not at garbage collection: the reader's stream position depends on it
+
+    def _run_shard(self, shard: Shard, reader: SourceReader, out: OutputDir) -> Stats:
+        cfg = self.config
+        stats = Stats()
+        started = time.perf_counter()
+        writers = {
+            "data": ShardWriter(out.fs, out.join("data"), shard.name, cfg.output_format),
+            "programs": ShardWriter(out.fs, out.join("programs"), shard.name, "jsonl"),
+            "quarantine": ShardWriter(out.fs, out.join("quarantine"), shard.name, "jsonl"),
+        }
+        try:
+            docs = self._documents(shard, reader, writers["quarantine"], stats)
+            try:
+                self._refine_batches(shard, docs, writers, stats)
+            finally:
+                docs.close()
+            for writer in writers.values():
+                writer.commit()
+        except BaseException:
+            for writer in writers.values():
+                writer.abort()
+            raise
+        stats.update("wall_s", time.perf_counter() - started)
+        return stats
+
+    def _refine_batches(self, shard: Shard, docs: Iterator[tuple[int, Document]], writers: dict,
+                        stats: Stats) -> None:
+        for batch in _batched(docs, self.config.batch_size):
+            refinements = self.refiner.refine([doc for _, doc in batch])
+            if len(refinements) != len(batch):
+                raise ShardFailed(f"refiner returned {len(refinements)} results for {len(batch)} documents")
+            kept, tokens_before = 0, stats["tokens_in"]
+            for (row, doc), ref in zip(batch, refinements):
+                if ref.error:
+                    raise ShardFailed(f"shard {shard.name}: document {doc.id!r} (row {row}) failed: {ref.error}")
+                data_row, audit_row = self.step(doc, ref, shard.source, row, stats)
+                if data_row is not None:
+                    writers["data"].write(data_row)
+                    kept += 1
+                writers["programs"].write(audit_row)
+            self.progress.advance(rows=len(batch), docs=len(batch), kept=kept,
+                                  tokens=int(stats["tokens_in"] - tokens_before))
+
+
+def _count(reader: SourceReader) -> int:
+    try:
+        return reader.count()
+    except (OSError, EOFError, ValueError) as e:
+        raise InputError(f"cannot read {reader.source.path}: {e}") from e
+
+
+def _batched(items: Iterable, n: int) -> Iterator[list]:
+    it = iter(items)
+    while batch := list(islice(it, n)):
+        yield batch
+
+
+# --------------------------------------------------------------------------------------------------
+# Progress
+
+
+class ProgressLike:
+    def start(self, total: int) -> None: ...
+    def advance(self, rows: int = 0, docs: int = 0, kept: int = 0, tokens: int = 0) -> None: ...
+    def stop(self) -> None: ...
+
+
+class NullProgress(ProgressLike):
+    pass
+
+
+class RichProgress(ProgressLike):
+    """A progress bar with documents/s, tokens/s and the share of documents kept."""
+
+    def __init__(self, console=None, description: str = "refining"):
+        from rich.console import Console
+
+        self.console = console or Console(stderr=True)
+        self.description = description
+        self._progress = None
+
+    def start(self, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                  TextColumn("{task.fields[rates]}"), TimeElapsedColumn(),
+                                  console=self.console, disable=not self.console.is_terminal)
+        self._task = self._progress.add_task(self.description, total=total, rates="")
+        self._t0 = time.perf_counter()
+        self._docs = self._kept = self._tokens = 0
+        self._progress.start()
+
+    def advance(self, rows: int = 0, docs: int = 0, kept: int = 0, tokens: int = 0) -> None:
+        self._docs += docs
+        self._kept += kept
+        self._tokens += tokens
+        elapsed = max(time.perf_counter() - self._t0, 1e-9)
+        rates = (f"{self._docs / elapsed:,.1f} docs/s · {self._tokens / elapsed:,.0f} tok/s · "
+                 f"kept {100 * self._kept / self._docs:.1f}%") if self._docs else ""
+        self._progress.update(self._task, advance=rows, rates=rates)
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
