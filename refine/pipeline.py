@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Sequence
@@ -426,21 +428,39 @@ class Pipeline:
 
     def _refine_batches(self, shard: Shard, docs: Iterator[tuple[int, Document]], writers: dict,
                         stats: Stats) -> None:
-        for batch in _batched(docs, self.config.batch_size):
-            refinements = self.refiner.refine([doc for _, doc in batch])
-            if len(refinements) != len(batch):
-                raise ShardFailed(f"refiner returned {len(refinements)} results for {len(batch)} documents")
-            kept, tokens_before = 0, stats["tokens_in"]
-            for (row, doc), ref in zip(batch, refinements):
-                if ref.error:
-                    raise ShardFailed(f"shard {shard.name}: document {doc.id!r} (row {row}) failed: {ref.error}")
-                data_row, audit_row = self.step(doc, ref, shard.source, row, stats)
-                if data_row is not None:
-                    writers["data"].write(data_row)
-                    kept += 1
-                writers["programs"].write(audit_row)
-            self.progress.advance(rows=len(batch), docs=len(batch), kept=kept,
-                                  tokens=int(stats["tokens_in"] - tokens_before))
+        """Refine batch k+1 while batch k is applied and written in a second thread.
+
+        The refiner is always called from this thread (its backend may hold thread-bound handles such as
+        a SQLite cache); the writer thread owns the data/audit writers and its own counters, merged at
+        the end, and batches are written in order, so the output does not depend on the overlap.
+        """
+        written = Stats()
+        pending = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="refine-writer") as pool:
+            for batch in _batched(docs, self.config.batch_size):
+                refinements = self.refiner.refine([doc for _, doc in batch])
+                if len(refinements) != len(batch):
+                    raise ShardFailed(f"refiner returned {len(refinements)} results for {len(batch)} documents")
+                if pending is not None:
+                    pending.result()  # re-raises the writer's failure, and keeps at most one batch queued
+                pending = pool.submit(self._write_batch, shard, batch, refinements, writers, written)
+            if pending is not None:
+                pending.result()
+        stats.merge(written)
+
+    def _write_batch(self, shard: Shard, batch: list[tuple[int, Document]], refinements: list[Refinement],
+                     writers: dict, stats: Stats) -> None:
+        kept, tokens_before = 0, stats["tokens_in"]
+        for (row, doc), ref in zip(batch, refinements):
+            if ref.error:
+                raise ShardFailed(f"shard {shard.name}: document {doc.id!r} (row {row}) failed: {ref.error}")
+            data_row, audit_row = self.step(doc, ref, shard.source, row, stats)
+            if data_row is not None:
+                writers["data"].write(data_row)
+                kept += 1
+            writers["programs"].write(audit_row)
+        self.progress.advance(rows=len(batch), docs=len(batch), kept=kept,
+                              tokens=int(stats["tokens_in"] - tokens_before))
 
 
 def _count(reader: SourceReader) -> int:
@@ -489,9 +509,14 @@ class RichProgress(ProgressLike):
         self._task = self._progress.add_task(self.description, total=total, rates="")
         self._t0 = time.perf_counter()
         self._docs = self._kept = self._tokens = 0
+        self._lock = threading.Lock()  # the reader (quarantined rows) and the writer thread both advance
         self._progress.start()
 
     def advance(self, rows: int = 0, docs: int = 0, kept: int = 0, tokens: int = 0) -> None:
+        with self._lock:
+            self._advance(rows, docs, kept, tokens)
+
+    def _advance(self, rows: int, docs: int, kept: int, tokens: int) -> None:
         self._docs += docs
         self._kept += kept
         self._tokens += tokens
