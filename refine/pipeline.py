@@ -353,6 +353,10 @@ class Pipeline:
         self.refiner = refiner
         self.step = DocumentStep(getattr(refiner, "name", type(refiner).__name__), self.config.text_field,
                                  self.config.dialect, self.config.policy)
+        if getattr(refiner, "needs_prepare", False):
+            # A corpus-aware refiner (e.g. rules with linefreq=auto) counts over the whole planned input
+            # first, done shards included, so a resumed run refines exactly like an uninterrupted one.
+            refiner.prepare(self.documents(plan))
         todo = [s for s in plan.shards if s.name not in plan.done]
         failed: list[tuple[str, str]] = []
         self.progress.start(total=sum(s.stop - s.start for s in todo))
@@ -379,6 +383,16 @@ class Pipeline:
                               "failed": len(failed), "resumed": len(plan.done)}}
         write_json_atomic(out.fs, out.join(STATS_FILE), summary)
         return RunResult(out.path, total, len(plan.shards), len(plan.done), failed)
+
+    def documents(self, plan: Plan) -> Iterator[Document]:
+        """Every valid document of the plan, streamed (quarantined rows are skipped)."""
+        cfg = self.config
+        for shard in plan.shards:
+            reader = plan.readers[plan.sources.index(shard.source)]
+            for raw in reader.rows(shard.start, shard.stop):
+                doc = to_document(raw, shard.source, cfg.text_field, cfg.id_field)
+                if isinstance(doc, Document):
+                    yield doc
 
     def _documents(self, shard: Shard, reader: SourceReader, quarantine: ShardWriter,
                    stats: Stats) -> Iterator[tuple[int, Document]]:

@@ -198,3 +198,23 @@ def test_stats_merge_and_round_trip():
     merged = Stats.merged([a, b])
     assert merged["ops/remove_lines"] == 3 and merged.group("errors") == {"not_found": 1}
     assert Stats.from_dict(merged.to_dict()) == merged
+
+
+class CorpusAware(FakeRefiner):
+    """Needs a first pass over the whole corpus before refining (like rules with linefreq=auto)."""
+
+    needs_prepare = True
+
+    def prepare(self, docs):
+        self.seen = [d.id for d in docs]
+        self.needs_prepare = False
+
+
+def test_corpus_aware_refiners_see_the_whole_planned_corpus_first(tmp_path):
+    records = make_corpus(12)
+    corpus = write_jsonl(tmp_path / "c.jsonl", records[:6] + ["{bad"] + records[6:])
+    run(corpus, tmp_path / "out", limit=10)
+    (tmp_path / "out" / "_done" / "c-00000.json").unlink()
+    refiner = CorpusAware()
+    run(corpus, tmp_path / "out", refiner, limit=10)  # resumed: still counts over every planned row
+    assert refiner.seen == [r["id"] for r in records[:9]]
