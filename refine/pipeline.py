@@ -12,6 +12,7 @@ document fails its shard (no marker), the other shards go on, and the run report
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 import threading
@@ -211,6 +212,8 @@ def run_info(command: str, input_spec: str, config: dict) -> dict:
     """The run.json record: what was run on what. Secrets never go in."""
     config = {k: v for k, v in config.items() if k != "api_key"}
     config = json.loads(json.dumps(config, default=json_default))  # as it reads back: tuples are lists
+    if "://" not in input_spec:  # a local path: the same input whatever directory the rerun starts from
+        input_spec = os.path.abspath(input_spec)
     return {"format": 1, "command": command, "input": input_spec, "config": config}
 
 
@@ -480,8 +483,8 @@ class Pipeline:
 def _count(reader: SourceReader) -> int:
     try:
         return reader.count()
-    except (OSError, EOFError, ValueError) as e:
-        raise InputError(f"cannot read {reader.source.path}: {e}") from e
+    except Exception as e:  # noqa: BLE001 - any failure to read an input is bad input at the edge
+        raise InputError(f"cannot read {reader.source.path}: {type(e).__name__}: {e}") from e
 
 
 def _batched(items: Iterable, n: int) -> Iterator[list]:

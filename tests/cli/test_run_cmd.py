@@ -139,3 +139,9 @@ def test_kill_9_at_any_moment_then_rerun_gives_each_id_once_and_identical_output
     assert ids == [r["id"] for r in records[:60]]  # every valid id exactly once, in input order
     assert snapshot(out) == snapshot(tmp_path / "ref")
     assert json.loads((out / "stats.json").read_text())["docs_quarantined"] == 2
+
+
+def test_corrupt_compressed_input_fails_cleanly(tmp_path):
+    (tmp_path / "c.jsonl.gz").write_bytes(b"this is not gzip at all")
+    result = invoke("run", tmp_path / "c.jsonl.gz", tmp_path / "out", "--mode", "fake_refiner")
+    assert result.exit_code == 2 and "cannot read" in result.output and "Traceback" not in result.output
