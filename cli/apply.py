@@ -8,7 +8,7 @@ import fsspec
 import typer
 
 from cli.common import Dialect, OnError, OutputFormat, die, execute, pipeline_config
-from refine.pipeline import run_info
+from refine.outdir import run_info
 from refine.replay import AuditIndex, RecordedPrograms
 
 

@@ -10,7 +10,9 @@ from rich.console import Console
 
 from programs.ops import Policy
 from refine.io import InputError
-from refine.pipeline import Pipeline, PipelineConfig, RichProgress, RunConfigError, RunResult
+from refine.outdir import RunConfigError
+from refine.pipeline import Pipeline, PipelineConfig, RunResult
+from refine.progress import RichProgress
 from refine.refiners.base import Refiner
 from refine.stats import summary_table
 

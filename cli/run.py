@@ -13,7 +13,7 @@ import typer
 from cli.common import Dialect, OnError, OutputFormat, die, execute, note, pipeline_config
 from refine.backends.base import BackendError
 from refine.options import RunOptions
-from refine.pipeline import run_info
+from refine.outdir import run_info
 from refine.refiners import UnknownRefiner, build_refiner, check_mode, has_mode
 
 

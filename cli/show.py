@@ -12,7 +12,7 @@ from rich.text import Text
 from cli.common import console, die
 from programs.lines import line_body, split_lines
 from refine.io import Source, SourceReader, read_jsonl_dir, to_document
-from refine.pipeline import OutputDir
+from refine.outdir import OutputDir
 
 
 def find_row(rows: Iterable[dict], doc_id: str, key=lambda r: r.get("id")) -> dict | None:

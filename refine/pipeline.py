@@ -11,38 +11,22 @@ document fails its shard (no marker), the other shards go on, and the run report
 
 from __future__ import annotations
 
-import json
-import os
-import posixpath
 import re
-import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Sequence
 
-import fsspec
-
 from programs.ops import OP_NAMES, ApplyResult, Policy, ProgramError
 from refine.document import Document
-from refine.io import (InputError, Rejected, ShardWriter, Source, SourceReader, json_default,
-                       preview_record, resolve_inputs, to_document, write_json_atomic)
+from refine.io import (InputError, Rejected, ShardWriter, Source, SourceReader, preview_record,
+                       resolve_inputs, to_document, write_json_atomic)
+from refine.outdir import STATS_FILE, OutputDir
+from refine.progress import NullProgress, ProgressLike
 from refine.refiners.base import Refinement, Refiner
 from refine.stats import Stats
-
-RUN_FILE = "run.json"
-STATS_FILE = "stats.json"
-OUTPUT_DIRS = ("data", "programs", "quarantine")
-#: Config keys that may change between a run and its resumption without changing any output.
-RUNTIME_KEYS = frozenset({"batch_size", "concurrency", "cache", "timeout_s", "max_retries", "base_url",
-                          "api_key", "device", "progress"})
-
-
-class RunConfigError(ValueError):
-    """The output directory cannot be used as asked (not ours, or another run's); the message says why."""
-
 
 @dataclass
 class PipelineConfig:
@@ -115,106 +99,6 @@ def plan_shards(sources: Sequence[Source], counts: Sequence[int], shard_size: in
         for k, start in enumerate(range(0, count, shard_size)):
             shards.append(Shard(f"{base}-{k:05d}", source, start, min(start + shard_size, count)))
     return shards
-
-
-# --------------------------------------------------------------------------------------------------
-# The output directory
-
-
-class OutputDir:
-    """The layout of a run's output, its run.json, and its completion markers."""
-
-    def __init__(self, path: str, storage_options: dict | None = None):
-        self.path = path
-        self.fs, self.root = fsspec.core.url_to_fs(path, **(storage_options or {}))
-
-    def join(self, *parts: str) -> str:
-        return posixpath.join(self.root, *parts)
-
-    def run_info(self) -> dict | None:
-        path = self.join(RUN_FILE)
-        if not self.fs.exists(path):
-            return None
-        with self.fs.open(path, "rb") as f:
-            return json.loads(f.read())
-
-    def prepare(self, run_info: dict, resume: bool, force: bool) -> None:
-        """Check that this directory may hold this run, clear it for a fresh one, record run.json."""
-        fs = self.fs
-        existing = fs.exists(self.root) and bool(fs.ls(self.root))
-        previous = self.run_info() if existing else None
-        if existing and previous is None:
-            raise RunConfigError(f"{self.path} exists and is not a refine output directory (no {RUN_FILE}); "
-                                 "choose a new output path or empty this one")
-        if previous is not None and not resume:
-            for child in fs.ls(self.root, detail=False):
-                fs.rm(child, recursive=True)
-        elif previous is not None:
-            diff = config_diff(previous, run_info)
-            if diff and not force:
-                raise RunConfigError(
-                    f"{self.path} holds a run with a different configuration ({'; '.join(diff)}). "
-                    "Rerun with the same options to resume, --no-resume to start over, or --force to resume "
-                    "anyway")
-        fs.makedirs(self.root, exist_ok=True)
-        write_json_atomic(fs, self.join(RUN_FILE), run_info)
-
-    def marker(self, shard: Shard) -> dict | None:
-        path = self.join("_done", f"{shard.name}.json")
-        if not self.fs.exists(path):
-            return None
-        with self.fs.open(path, "rb") as f:
-            try:
-                marker = json.loads(f.read())
-            except json.JSONDecodeError:
-                return None
-        return marker if marker.get("shard") == shard.spec() else None
-
-    def complete(self, shard: Shard, stats: Stats) -> None:
-        write_json_atomic(self.fs, self.join("_done", f"{shard.name}.json"),
-                          {"shard": shard.spec(), "stats": stats.to_dict()})
-        failed = self.join("_failed", f"{shard.name}.txt")
-        if self.fs.exists(failed):
-            self.fs.rm(failed)
-
-    def record_failure(self, shard: Shard, message: str, details: str) -> None:
-        self.fs.makedirs(self.join("_failed"), exist_ok=True)
-        with self.fs.open(self.join("_failed", f"{shard.name}.txt"), "wb") as f:
-            f.write(f"{message}\n\n{details}".encode("utf-8"))
-
-    def prune(self, plan: Sequence[Shard]) -> None:
-        """Remove files of shards that are not in the plan (another --limit, --force) and temp files."""
-        names = {s.name for s in plan}
-        for sub in (*OUTPUT_DIRS, "_done", "_failed"):
-            directory = self.join(sub)
-            if not self.fs.isdir(directory):
-                continue
-            for path in self.fs.ls(directory, detail=False):
-                base = posixpath.basename(path)
-                if base.startswith(".") or base.split(".", 1)[0] not in names:
-                    self.fs.rm(path)
-
-
-def config_diff(previous: dict, current: dict) -> list[str]:
-    """What differs between two run.json records, ignoring settings that do not change outputs."""
-    diffs = []
-    for key in ("command", "input"):
-        if previous.get(key) != current.get(key):
-            diffs.append(f"{key}: {previous.get(key)!r} → {current.get(key)!r}")
-    old, new = previous.get("config", {}), current.get("config", {})
-    for key in sorted(set(old) | set(new)):
-        if key not in RUNTIME_KEYS and old.get(key) != new.get(key):
-            diffs.append(f"{key}: {old.get(key)!r} → {new.get(key)!r}")
-    return diffs
-
-
-def run_info(command: str, input_spec: str, config: dict) -> dict:
-    """The run.json record: what was run on what. Secrets never go in."""
-    config = {k: v for k, v in config.items() if k != "api_key"}
-    config = json.loads(json.dumps(config, default=json_default))  # as it reads back: tuples are lists
-    if "://" not in input_spec:  # a local path: the same input whatever directory the rerun starts from
-        input_spec = os.path.abspath(input_spec)
-    return {"format": 1, "command": command, "input": input_spec, "config": config}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -330,7 +214,7 @@ class Pipeline:
     keep its request cache in the output directory); `execute` refines the shards not done yet.
     """
 
-    def __init__(self, config: PipelineConfig, progress: "ProgressLike | None" = None):
+    def __init__(self, config: PipelineConfig, progress: ProgressLike | None = None):
         self.config = config
         self.progress = progress or NullProgress()
 
@@ -491,57 +375,3 @@ def _batched(items: Iterable, n: int) -> Iterator[list]:
     it = iter(items)
     while batch := list(islice(it, n)):
         yield batch
-
-
-# --------------------------------------------------------------------------------------------------
-# Progress
-
-
-class ProgressLike:
-    def start(self, total: int) -> None: ...
-    def advance(self, rows: int = 0, docs: int = 0, kept: int = 0, tokens: int = 0) -> None: ...
-    def stop(self) -> None: ...
-
-
-class NullProgress(ProgressLike):
-    pass
-
-
-class RichProgress(ProgressLike):
-    """A progress bar with documents/s, tokens/s and the share of documents kept."""
-
-    def __init__(self, console=None, description: str = "refining"):
-        from rich.console import Console
-
-        self.console = console or Console(stderr=True)
-        self.description = description
-        self._progress = None
-
-    def start(self, total: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TextColumn("{task.fields[rates]}"), TimeElapsedColumn(),
-                                  console=self.console, disable=not self.console.is_terminal)
-        self._task = self._progress.add_task(self.description, total=total, rates="")
-        self._t0 = time.perf_counter()
-        self._docs = self._kept = self._tokens = 0
-        self._lock = threading.Lock()  # the reader (quarantined rows) and the writer thread both advance
-        self._progress.start()
-
-    def advance(self, rows: int = 0, docs: int = 0, kept: int = 0, tokens: int = 0) -> None:
-        with self._lock:
-            self._advance(rows, docs, kept, tokens)
-
-    def _advance(self, rows: int, docs: int, kept: int, tokens: int) -> None:
-        self._docs += docs
-        self._kept += kept
-        self._tokens += tokens
-        elapsed = max(time.perf_counter() - self._t0, 1e-9)
-        rates = (f"{self._docs / elapsed:,.1f} docs/s · {self._tokens / elapsed:,.0f} tok/s · "
-                 f"kept {100 * self._kept / self._docs:.1f}%") if self._docs else ""
-        self._progress.update(self._task, advance=rows, rates=rates)
-
-    def stop(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()

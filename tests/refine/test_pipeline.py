@@ -12,8 +12,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fake_refiner import FakeRefiner, make_corpus  # noqa: E402
 
 from programs.ops import Policy  # noqa: E402
-from refine.pipeline import (Pipeline, PipelineConfig, RunConfigError, apply_refinement, plan_shards,  # noqa: E402
-                             run_info)
+from refine.outdir import RunConfigError, run_info  # noqa: E402
+from refine.pipeline import Pipeline, PipelineConfig, apply_refinement, plan_shards  # noqa: E402
 from refine.document import Document  # noqa: E402
 from refine.io import Source  # noqa: E402
 from refine.refiners.base import Refinement, ScopedProgram  # noqa: E402

@@ -1,0 +1,131 @@
+"""A run's output directory: its layout, its run.json, and the completion markers that make resume work.
+
+    OUTPUT/run.json          what was run on what (compared on resume; secrets never written)
+    OUTPUT/data/<shard>      refined records          OUTPUT/_done/<shard>.json   completion marker + stats
+    OUTPUT/programs/<shard>  one audit row per doc    OUTPUT/_failed/<shard>.txt  why a shard failed
+    OUTPUT/quarantine/<shard> bad records             OUTPUT/stats.json           the run's merged stats
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+from typing import TYPE_CHECKING, Sequence
+
+import fsspec
+
+from refine.io import json_default, write_json_atomic
+from refine.stats import Stats
+
+if TYPE_CHECKING:
+    from refine.pipeline import Shard
+
+RUN_FILE = "run.json"
+STATS_FILE = "stats.json"
+OUTPUT_DIRS = ("data", "programs", "quarantine")
+#: Config keys that may change between a run and its resumption without changing any output.
+RUNTIME_KEYS = frozenset({"batch_size", "concurrency", "cache", "timeout_s", "max_retries", "base_url",
+                          "api_key", "device", "progress"})
+
+
+class RunConfigError(ValueError):
+    """The output directory cannot be used as asked (not ours, or another run's); the message says why."""
+
+
+
+
+class OutputDir:
+    """The layout of a run's output, its run.json, and its completion markers."""
+
+    def __init__(self, path: str, storage_options: dict | None = None):
+        self.path = path
+        self.fs, self.root = fsspec.core.url_to_fs(path, **(storage_options or {}))
+
+    def join(self, *parts: str) -> str:
+        return posixpath.join(self.root, *parts)
+
+    def run_info(self) -> dict | None:
+        path = self.join(RUN_FILE)
+        if not self.fs.exists(path):
+            return None
+        with self.fs.open(path, "rb") as f:
+            return json.loads(f.read())
+
+    def prepare(self, run_info: dict, resume: bool, force: bool) -> None:
+        """Check that this directory may hold this run, clear it for a fresh one, record run.json."""
+        fs = self.fs
+        existing = fs.exists(self.root) and bool(fs.ls(self.root))
+        previous = self.run_info() if existing else None
+        if existing and previous is None:
+            raise RunConfigError(f"{self.path} exists and is not a refine output directory (no {RUN_FILE}); "
+                                 "choose a new output path or empty this one")
+        if previous is not None and not resume:
+            for child in fs.ls(self.root, detail=False):
+                fs.rm(child, recursive=True)
+        elif previous is not None:
+            diff = config_diff(previous, run_info)
+            if diff and not force:
+                raise RunConfigError(
+                    f"{self.path} holds a run with a different configuration ({'; '.join(diff)}). "
+                    "Rerun with the same options to resume, --no-resume to start over, or --force to resume "
+                    "anyway")
+        fs.makedirs(self.root, exist_ok=True)
+        write_json_atomic(fs, self.join(RUN_FILE), run_info)
+
+    def marker(self, shard: "Shard") -> dict | None:
+        path = self.join("_done", f"{shard.name}.json")
+        if not self.fs.exists(path):
+            return None
+        with self.fs.open(path, "rb") as f:
+            try:
+                marker = json.loads(f.read())
+            except json.JSONDecodeError:
+                return None
+        return marker if marker.get("shard") == shard.spec() else None
+
+    def complete(self, shard: "Shard", stats: Stats) -> None:
+        write_json_atomic(self.fs, self.join("_done", f"{shard.name}.json"),
+                          {"shard": shard.spec(), "stats": stats.to_dict()})
+        failed = self.join("_failed", f"{shard.name}.txt")
+        if self.fs.exists(failed):
+            self.fs.rm(failed)
+
+    def record_failure(self, shard: "Shard", message: str, details: str) -> None:
+        self.fs.makedirs(self.join("_failed"), exist_ok=True)
+        with self.fs.open(self.join("_failed", f"{shard.name}.txt"), "wb") as f:
+            f.write(f"{message}\n\n{details}".encode("utf-8"))
+
+    def prune(self, plan: Sequence["Shard"]) -> None:
+        """Remove files of shards that are not in the plan (another --limit, --force) and temp files."""
+        names = {s.name for s in plan}
+        for sub in (*OUTPUT_DIRS, "_done", "_failed"):
+            directory = self.join(sub)
+            if not self.fs.isdir(directory):
+                continue
+            for path in self.fs.ls(directory, detail=False):
+                base = posixpath.basename(path)
+                if base.startswith(".") or base.split(".", 1)[0] not in names:
+                    self.fs.rm(path)
+
+
+def config_diff(previous: dict, current: dict) -> list[str]:
+    """What differs between two run.json records, ignoring settings that do not change outputs."""
+    diffs = []
+    for key in ("command", "input"):
+        if previous.get(key) != current.get(key):
+            diffs.append(f"{key}: {previous.get(key)!r} → {current.get(key)!r}")
+    old, new = previous.get("config", {}), current.get("config", {})
+    for key in sorted(set(old) | set(new)):
+        if key not in RUNTIME_KEYS and old.get(key) != new.get(key):
+            diffs.append(f"{key}: {old.get(key)!r} → {new.get(key)!r}")
+    return diffs
+
+
+def run_info(command: str, input_spec: str, config: dict) -> dict:
+    """The run.json record: what was run on what. Secrets never go in."""
+    config = {k: v for k, v in config.items() if k != "api_key"}
+    config = json.loads(json.dumps(config, default=json_default))  # as it reads back: tuples are lists
+    if "://" not in input_spec:  # a local path: the same input whatever directory the rerun starts from
+        input_spec = os.path.abspath(input_spec)
+    return {"format": 1, "command": command, "input": input_spec, "config": config}
