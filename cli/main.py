@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli.annotate import annotate
 from cli.apply import apply
 from cli.run import run
 from cli.show import show

@@ -102,22 +102,30 @@ class Prompter:
         return self.prompts.system
 
 
+#: Fields only the doc row carries: the whole document's text and labels, stored once per document.
+DOC_ONLY = ("text", "labels", "clean", "line_kinds", "doc_ids")
+
+
 def document_rows(prompter: Prompter, *, id: str, text: str, labels, doc_label: int, source: str, split: str,
                   remove_strs=(), expert: str = "synthetic", **extra) -> list[dict]:
     """The doc-stage row and (for kept documents) the chunk-stage rows of one labelled document."""
-    labels = list(labels)
-    base = {"source": source, "split": split, "expert": expert, "text": text, "labels": labels,
-            "doc_label": int(doc_label), **extra}
+    labels = [int(x) for x in labels]
+    if len(labels) != len(split_lines(text)):
+        raise ValueError(f"{id}: {len(labels)} labels for {len(split_lines(text))} lines")
+    shared = {"source": source, "split": split, "expert": expert, "doc_label": int(doc_label),
+              **{k: v for k, v in extra.items() if k not in DOC_ONLY}}
+    heavy = {"text": text, "labels": labels, **{k: v for k, v in extra.items() if k in DOC_ONLY}}
     rows = [{"id": f"{id}/doc", "doc_id": id, "stage": "doc", "system": prompter.system,
              "prompt": prompter.doc_prompt(text),
-             "program": render_program(Program((DropDoc(),) if doc_label else (KeepDoc(),))), "scope": None, **base}]
+             "program": render_program(Program((DropDoc(),) if doc_label else (KeepDoc(),))), "scope": None,
+             **shared, **heavy}]
     if doc_label:
         return rows
     for k, chunk in enumerate(prompter.chunks(text)):
         program = program_from_labels(labels, remove_strs, chunk.scope)
         rows.append({"id": f"{id}/chunk{k}", "doc_id": id, "stage": "chunk", "system": prompter.system,
                      "prompt": prompter.chunk_prompt(chunk), "program": render_program(program),
-                     "scope": list(chunk.scope), **base})
+                     "scope": list(chunk.scope), **shared})
     return rows
 
 
@@ -137,7 +145,7 @@ class Stats:
     def add_rows(self, rows: list[dict], templates=(), layout: str | None = None) -> None:
         for row in rows:
             self.kept[row["stage"]] += 1
-        doc = rows[0]
+        doc = next(r for r in rows if r["stage"] == "doc")
         self.by_source[doc["source"]]["kept"] += 1
         self.docs["drop" if doc["doc_label"] else "keep"] += 1
         self.lines["remove"] += sum(doc["labels"])

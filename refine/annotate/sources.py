@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 import sysconfig
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -146,6 +147,15 @@ def man_pages(limit: int | None = 1500) -> Iterator[CleanDoc]:
     justification at a very wide width, so that each paragraph comes out as one line."""
     root = Path("/usr/share/man")
     files = sorted(p for sec in ("man1", "man5", "man7", "man8") for p in (root / sec).glob("*") if p.is_file())
+    # At most a few pages per command family: thousands of `gcloud ...` pages would drown the rest.
+    per_family: Counter = Counter()
+    kept = []
+    for path in files:
+        family = re.split(r"[-_.]", path.name, maxsplit=1)[0]
+        per_family[family] += 1
+        if per_family[family] <= 12:
+            kept.append(path)
+    files = kept
     if limit and len(files) > limit:
         step = len(files) / limit
         files = [files[int(i * step)] for i in range(limit)]
@@ -165,7 +175,11 @@ def _man_doc(path: Path, text: str) -> CleanDoc | None:
     lines = [line.rstrip() for line in text.split("\n")]
     if len(lines) < 4:
         return None
-    lines = lines[1:-2]  # the running header and footer
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    lines = lines[1:-1]  # the running header and footer
     blocks: list[tuple[str, str]] = []
     title = ""
     section = ""
@@ -412,7 +426,7 @@ SOURCES: dict[str, Callable[[], Iterator[CleanDoc]]] = {
 TRAIN_SOURCES = ("debian", "stdlib", "pydoc", "readmes")
 HELDOUT_SOURCES = ("manpages", "licenses")
 BUNDLED = {"train": ("stdlib", "pydoc"), "heldout": ("licenses",)}
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def split_sources(split: str) -> tuple[str, ...]:
