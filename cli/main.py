@@ -21,6 +21,7 @@ app = typer.Typer(
 app.command("run")(run)
 app.command("apply")(apply)
 app.command("show")(show)
+app.command("annotate")(annotate)
 # ------------------------------------------------------------------------------------------------
 
 if __name__ == "__main__":
