@@ -146,8 +146,8 @@ def _count(ref: Refinement, done: Completion) -> None:
 
 def _drops(text: str, dialect: str) -> bool:
     """Whether a doc-stage program parses and drops the document (unparseable output never drops)."""
-    from programs import try_parse
     from programs.ops import DropDoc, Program
+    from programs.parse import try_parse
 
     parsed = try_parse(text, dialect=dialect, scope=None)
     return isinstance(parsed, Program) and any(isinstance(op, DropDoc) for op in parsed.ops)

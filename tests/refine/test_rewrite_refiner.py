@@ -200,3 +200,26 @@ def test_close_closes_the_backend():
     backend = FakeBackend([])
     rewriter(backend).close()
     assert backend.closed
+
+
+def test_end_to_end_with_a_tiny_model_on_the_transformers_backend(tiny_model_dir):
+    """`--mode rewrite` built from options. A random model's rewrites fail the guards, so every chunk is
+    tried twice and the `keep` fallback leaves the document as it was."""
+    from refine.options import RunOptions
+    from refine.refiners import build_refiner
+
+    opts = RunOptions(mode="rewrite", model=str(tiny_model_dir), backend="transformers", instruction="clean",
+                      rewrite_fallback="keep", chunk_tokens=60, batch_size=8)
+    refiner = build_refiner(opts)
+    try:
+        assert isinstance(refiner, RewriteRefiner)
+        (ref,) = refiner.refine([PAGE])
+    finally:
+        refiner.close()
+    assert ref.error is None and ref.rewrite is None and ref.audit["fallback"] == "keep"
+    (chunk,) = ref.audit["chunks"]
+    assert [a["passed"] for a in chunk["attempts"]] == [False, False] and not chunk["accepted"]
+    assert "deletion_subsequence" in chunk["failures"]
+    # the random model runs to its budget, which follows the chunk's size
+    assert [a["finish_reason"] for a in chunk["attempts"]] == ["length", "length"]
+    assert 0 < ref.completion_tokens <= 2 * (int(60 * SPECS["clean"].max_ratio * 1.2) + 17)
