@@ -113,14 +113,19 @@ class LineFrequency:
 
     def frequencies(self, lines: list[str], host: str | None = None) -> np.ndarray:
         """`frequency` for many lines at once (one document's lines): blank lines get 0."""
+        return self.lookup(lines, host)[0 if host is None else 1]
+
+    def lookup(self, lines: list[str], host: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Corpus-wide and (when `host` is given) host frequencies of `lines`, normalizing each once."""
         self._flush()
-        out = np.zeros(len(lines), dtype=np.int64)
-        keys, where = [], []
-        for i, line in enumerate(lines):
-            norm = normalize_line(line)
-            if norm:
-                keys.append(_key_hash(norm, host))
-                where.append(i)
+        norms = [normalize_line(line) for line in lines]
+        where = [i for i, norm in enumerate(norms) if norm]
+        corpus = self._estimate([_key_hash(norms[i], None) for i in where], where, len(lines))
+        in_host = None if host is None else self._estimate([_key_hash(norms[i], host) for i in where], where, len(lines))
+        return corpus, in_host
+
+    def _estimate(self, keys: list[int], where: list[int], n: int) -> np.ndarray:
+        out = np.zeros(n, dtype=np.int64)
         if keys:
             idx = self._indices(np.array(keys, dtype=np.uint64))
             out[where] = self.table[np.arange(self.depth)[:, None], idx].min(axis=0)

@@ -73,6 +73,9 @@ PRESETS: dict[str, tuple[frozenset[str], dict]] = {
     "web": (frozenset(LINE_RULES) | {"c4_lorem_ipsum"} | _GOPHER, {"punct_exempt_words": 10}),
 }
 DEFAULT_PRESET = "web"
+#: Removals per program: a long page with many separate spans gets several programs, each well inside
+#: the parser's default limits (256 calls, 20,000 characters).
+CALLS_PER_PROGRAM = 128
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,10 @@ class RulesRefiner:
             audit["drop_detail"] = verdict.drop_detail
             program = ScopedProgram("drop_doc()", None, "doc")
         elif verdict.removed:
-            program = ScopedProgram(render_removals(verdict.removed), None, "chunk")
+            spans = verdict.removed
+            return Refinement(doc_id=doc.id, audit=audit, programs=[
+                ScopedProgram(render_removals(spans[i:i + CALLS_PER_PROGRAM]), None, "chunk")
+                for i in range(0, len(spans), CALLS_PER_PROGRAM)])
         else:
             program = ScopedProgram("keep_doc()", None, "doc")
         return Refinement(doc_id=doc.id, programs=[program], audit=audit)
@@ -260,10 +266,7 @@ class RulesRefiner:
 
         freq_host = freq_global = None
         if self.linefreq is not None:
-            host = host_of(doc, self.linefreq.url_field)
-            freq_global = self.linefreq.frequencies(bodies)
-            if host is not None:
-                freq_host = self.linefreq.frequencies(bodies, host)
+            freq_global, freq_host = self.linefreq.lookup(bodies, host_of(doc, self.linefreq.url_field))
 
         r_long = "c4_long_word" in rules
         r_punct = "c4_terminal_punct" in rules
