@@ -433,6 +433,57 @@ def github_footer(ctx: Ctx) -> list[str]:
             _join(ctx, ["Terms", "Privacy", "Security", "Status", "Docs", "Contact", "Manage cookies"], ("  ",))]
 
 
+# --- site types (train): news, shop, forum, recipe -------------------------------------------
+
+
+@template("news.media", "inline", "train")
+def news_media(ctx: Ctx) -> list[str]:
+    return [ctx.pick((f"Photo: {V.person(ctx.rng)} / {ctx.pick(('Getty Images', 'AP', 'Reuters', 'AFP'))}",
+                      f"Image: {ctx.site.name}", "Listen to this article", f"(Image credit: {V.person(ctx.rng)})",
+                      "Watch: video", "Play video"))]
+
+
+@template("news.updated", "pre", "train")
+def news_updated(ctx: Ctx) -> list[str]:
+    return [ctx.pick((f"Updated {ctx.rng.randint(1, 23)} hours ago", f"Published {ctx.rng.randint(2, 59)} minutes ago",
+                      f"{V.date(ctx.rng)} | {ctx.pick(ctx.site.sections)}", f"By {V.person(ctx.rng)}, {ctx.pick(V.CITIES)}")),
+            *([f"Follow {ctx.pick(ctx.site.authors)} on Twitter"] if ctx.chance(0.3) else [])]
+
+
+@template("shop.buybox", "pre", "train")
+def shop_buybox(ctx: Ctx) -> list[str]:
+    lines = [V.price(ctx.rng), ctx.pick(("In stock", "Only 3 left in stock", "Ships in 2-3 business days")),
+             "Qty", "1", ctx.pick(("Add to cart", "Add to Basket", "Buy now")), ctx.pick(("Add to wishlist", "Compare"))]
+    if ctx.chance(0.5):
+        lines.append(f"SKU: {ctx.rng.randint(10000, 99999)}-{ctx.rng.choice('ABCDEFG')}")
+    return lines
+
+
+@template("shop.reviews", "post", "train")
+def shop_reviews(ctx: Ctx) -> list[str]:
+    return [f"Reviews ({ctx.rng.randint(0, 300)})", f"{ctx.rng.randint(30, 50) / 10:.1f} out of 5 stars",
+            ctx.pick(("Write a review", "Be the first to review this product")), "Customers also bought",
+            *[f"{ctx.pick(V.PRODUCT_WORDS)} {ctx.pick(V.PRODUCT_NOUNS)}" for _ in range(ctx.rng.randint(2, 4))]]
+
+
+@template("forum.postmeta", "inline", "train")
+def forum_postmeta(ctx: Ctx) -> list[str]:
+    user = ctx.pick((V.person(ctx.rng).replace(" ", "_").lower(), ctx.pick(V.FIRST).lower() + str(ctx.rng.randint(1, 99))))
+    return ctx.pick(([user, f"Posts: {ctx.rng.randint(1, 5000)}", f"Joined: {V.date(ctx.rng)}"],
+                     [f"Re: {_short(ctx.title)}", f"Post by {user} » {V.date(ctx.rng)}"],
+                     ["Quote", "Reply", f"#{ctx.rng.randint(2, 40)}"], [f"{user} wrote:"]))
+
+
+@template("recipe.jump", "pre", "train")
+def recipe_jump(ctx: Ctx) -> list[str]:
+    return [_join(ctx, ctx.pick((["Jump to Recipe", "Print Recipe"], ["Jump to Recipe", "Pin Recipe", "Rate Recipe"])))]
+
+
+@template("page.title.site", "header", "train")
+def page_title_site(ctx: Ctx) -> list[str]:
+    return [f"{_short(ctx.title, 8)} {ctx.pick(('|', '-', '–', '::'))} {ctx.site.name}"]
+
+
 # =============================================================================================
 # HELD-OUT family: other wordings and layouts of the same kinds of chrome
 
@@ -619,6 +670,41 @@ def h_paywall(ctx: Ctx) -> list[str]:
 @template("h.lang.codes", "header", "heldout")
 def h_lang(ctx: Ctx) -> list[str]:
     return [" ".join(ctx.pick(("EN", "DE", "FR", "ES", "IT", "NL", "PT", "JA"), ctx.rng.randint(2, 5)))]
+
+
+# --- site types (held-out) ---------------------------------------------------------------------
+
+
+@template("h.news.caption", "inline", "heldout")
+def h_news_caption(ctx: Ctx) -> list[str]:
+    return [ctx.pick((f"Image caption, {ctx.pick(V.CITIES)} in {V.MONTHS[ctx.rng.randrange(12)]}", "Media caption",
+                      f"Picture: {ctx.site.name} archive", "Enlarge this image", f"{V.person(ctx.rng)}/{ctx.site.name}"))]
+
+
+@template("h.shop.options", "pre", "heldout")
+def h_shop_options(ctx: Ctx) -> list[str]:
+    return [f"Was {V.price(ctx.rng)} Now {V.price(ctx.rng)}", ctx.pick(("Select size", "Choose colour", "Variant")),
+            " ".join(ctx.pick(("XS", "S", "M", "L", "XL", "XXL"), 4)), ctx.pick(("Add to bag", "Reserve & collect")),
+            ctx.pick(("Free delivery & returns", "Klarna: pay in 3 interest-free instalments", "30-day money back guarantee"))]
+
+
+@template("h.forum.thread", "inline", "heldout")
+def h_forum_thread(ctx: Ctx) -> list[str]:
+    return ctx.pick(([f"Reply #{ctx.rng.randint(1, 60)} on: {V.date(ctx.rng)}"], ["Report post", "Like", "Quote"],
+                     [f"Last edited by {ctx.pick(V.FIRST).lower()}; {V.date(ctx.rng)}."],
+                     [f"Member since {ctx.site.year - ctx.rng.randint(1, 9)}", f"{ctx.rng.randint(1, 9000)} posts"]))
+
+
+@template("h.recipe.card", "post", "heldout")
+def h_recipe_card(ctx: Ctx) -> list[str]:
+    return [f"Prep time: {ctx.rng.randint(5, 40)} mins", f"Servings: {ctx.rng.randint(2, 8)}",
+            ctx.pick(("Did you make this recipe?", "Tag us on Instagram", "Rate this recipe")), "★★★★☆"]
+
+
+@template("h.header.tagline", "header", "heldout")
+def h_header_tagline(ctx: Ctx) -> list[str]:
+    return [ctx.site.name.upper(), ctx.pick(("Est. " + str(ctx.site.year - 20), "Independent since 1998",
+                                            "The home of good ideas", "Serving the community since 1970"))]
 
 
 # --- documentation site generators (held-out) -----------------------------------------------

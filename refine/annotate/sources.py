@@ -392,7 +392,15 @@ def _markup_blocks(text: str) -> list[tuple[str, str]]:
                     continue
         i += 1
     flush()
-    return [(k, t) for k, t in blocks if t.strip()]
+    # Link lists and badge rows of READMEs are the README's own chrome, not content to keep.
+    return [(k, t) for k, t in blocks if t.strip() and (k == CODE or _url_share(t) < 0.5)]
+
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+
+
+def _url_share(text: str) -> float:
+    return sum(len(m) for m in _URL.findall(text)) / max(1, len(text))
 
 
 def _indented_block(lines: list[str], i: int) -> tuple[int, str]:
@@ -426,7 +434,7 @@ SOURCES: dict[str, Callable[[], Iterator[CleanDoc]]] = {
 TRAIN_SOURCES = ("debian", "stdlib", "pydoc", "readmes")
 HELDOUT_SOURCES = ("manpages", "licenses")
 BUNDLED = {"train": ("stdlib", "pydoc"), "heldout": ("licenses",)}
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def split_sources(split: str) -> tuple[str, ...]:

@@ -130,6 +130,7 @@ class _Style:
     bullet: str
     wrap: int  # 0 = one line per paragraph (what text extraction of HTML gives)
     blank: bool  # blank lines between blocks
+    max_blank: int  # up to this many blank lines per gap (text extractors often leave several)
     numbered: bool
     heading_case: str
 
@@ -138,6 +139,7 @@ class _Style:
         return cls(bullet=rng.choice(("", "", "- ", "* ", "• ", "· ")),
                    wrap=rng.choice((0,) * 8 + (72, 80, 100)),
                    blank=rng.random() < 0.55,
+                   max_blank=rng.choice((1, 1, 1, 2, 3)),
                    numbered=rng.random() < 0.15,
                    heading_case=rng.choice(("keep",) * 6 + ("upper", "title")))
 
@@ -158,7 +160,8 @@ def _wrap(text: str, width: int) -> list[str]:
 def _render_block(kind: str, text: str, style: _Style, index: int) -> list[str]:
     if kind == HEADING:
         return [text.upper() if style.heading_case == "upper" and len(text) < 60 else
-                text.title() if style.heading_case == "title" and len(text) < 60 else text]
+                text.title() if style.heading_case == "title" and len(text) < 60 and re.fullmatch(r"[\w\s,'-]+", text)
+                else text]
     if kind == ITEM:
         prefix = f"{index + 1}. " if style.numbered else style.bullet
         return _wrap(prefix + text, style.wrap)
@@ -212,20 +215,24 @@ class _Page:
         if lines:
             self.segments.append((lines, remove, kind))
 
-    def render(self, blank: bool, rng: random.Random) -> tuple[list[str], list[int], list[str]]:
+    def render(self, blank: bool, max_blank: int, rng: random.Random) -> tuple[list[str], list[int], list[str], list[int]]:
+        """Lines, labels, kinds, and the first line of each segment."""
         lines: list[str] = []
         labels: list[int] = []
         kinds: list[str] = []
+        starts: list[int] = []
         for i, (seg_lines, remove, kind) in enumerate(self.segments):
             if i and blank:
                 prev_remove = self.segments[i - 1][1]
-                lines.append("")
-                labels.append(int(remove or prev_remove))
-                kinds.append("sep")
+                for _ in range(rng.randint(1, max_blank)):
+                    lines.append("")
+                    labels.append(int(remove or prev_remove))
+                    kinds.append("sep")
+            starts.append(len(lines))
             lines.extend(seg_lines)
             labels.extend([int(remove)] * len(seg_lines))
             kinds.extend([kind] * len(seg_lines))
-        return lines, labels, kinds
+        return lines, labels, kinds, starts
 
 
 def _chrome(pools: _Pools, ctx: B.Ctx, slot: str, kit: str | None) -> list[B.Template]:
@@ -235,7 +242,10 @@ def _chrome(pools: _Pools, ctx: B.Ctx, slot: str, kit: str | None) -> list[B.Tem
     return pools.slots[slot]
 
 
-def _use(page: _Page, used: list[str], template: B.Template, ctx: B.Ctx) -> None:
+def _use(page: _Page, used: list[str], choices: list[B.Template], ctx: B.Ctx) -> None:
+    """One template from `choices`, preferring one the page does not show yet."""
+    fresh = [t for t in choices if t.name not in used] or choices
+    template = ctx.rng.choice(fresh)
     page.add(template.make(ctx), True, template.name)
     used.append(template.name)
 
@@ -261,7 +271,7 @@ def _positive(pools: _Pools, rng: random.Random, index: int, sid: str) -> Sample
     def maybe(slot: str, p: float, k: int = 1) -> None:
         for _ in range(k):
             if rng.random() < p:
-                _use(page, used, rng.choice(_chrome(pools, ctx, slot, kit)), ctx)
+                _use(page, used, _chrome(pools, ctx, slot, kit), ctx)
 
     content = _content_segments(docs, style, rng, with_title=rng.random() < 0.8)
     junk = _inline_junk(pools, content, rng)
@@ -286,7 +296,7 @@ def _positive(pools: _Pools, rng: random.Random, index: int, sid: str) -> Sample
     for i, (kind, lines) in enumerate(content):
         page.add(lines, False, f"content:{kind}")
         if inline_budget and 0 < i < len(content) - 1 and kind == PARA and rng.random() < 0.25:
-            _use(page, used, rng.choice(pools.slots["inline"]), ctx)
+            _use(page, used, pools.slots["inline"], ctx)
             inline_budget -= 1
     if layout == "light":
         if not place_top:
@@ -299,11 +309,12 @@ def _positive(pools: _Pools, rng: random.Random, index: int, sid: str) -> Sample
             maybe("footer", p)
         maybe("banner", 0.12)
 
-    lines, labels, kinds = page.render(style.blank, rng)
+    lines, labels, kinds, starts = page.render(style.blank, style.max_blank, rng)
+    content_starts = [start for start, seg in zip(starts, page.segments) if seg[2].startswith("content:")]
     remove_strs = []
     for seg_index, junk_text in junk:
-        line_no = _line_of_segment(page, seg_index, style.blank)
-        if line_no is not None and lines[line_no].count(junk_text) == 0 and labels[line_no] == 0:
+        line_no = content_starts[seg_index] if seg_index < len(content_starts) else None
+        if line_no is not None and lines[line_no] == content[seg_index][1][0] and lines[line_no].count(junk_text) == 0 and labels[line_no] == 0:
             lines[line_no] += junk_text
             if lines[line_no].count(junk_text) == 1:
                 remove_strs.append((line_no, junk_text))
@@ -325,21 +336,6 @@ def _inline_junk(pools: _Pools, content, rng: random.Random) -> list[tuple[int, 
     kinds = (HEADING,) if junk.strip() in ("¶", "[edit]", "#", "[source]", "Permalink") else (PARA,)
     candidates = [i for i, (kind, lines) in enumerate(content) if kind in kinds and len(lines) == 1]
     return [(i, junk) for i in rng.sample(candidates, min(len(candidates), rng.randint(1, 3)))]
-
-
-def _line_of_segment(page: _Page, content_index: int, blank: bool) -> int | None:
-    """The first line number of the `content_index`-th content segment of the page."""
-    line = 0
-    seen = -1
-    for i, (lines, _remove, kind) in enumerate(page.segments):
-        if i and blank:
-            line += 1
-        if kind.startswith("content:"):
-            seen += 1
-            if seen == content_index:
-                return line
-        line += len(lines)
-    return None
 
 
 def _clean_text(text: str, labels, remove_strs) -> str:
