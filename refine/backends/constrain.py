@@ -67,15 +67,17 @@ class GrammarLogitsProcessor:
 
     The first call sees the prompt only; each later call first feeds every constrained row the token
     sampled at the previous step. A row that finished (and is now padded) fails to consume the pad and
-    is left alone from then on.
+    is left alone from then on. Masks are computed in parallel by llguidance, unpacked on the device.
     """
 
     def __init__(self, matchers: Sequence[object | None], vocab_size: int):
+        llg = _llguidance()
         self.matchers = list(matchers)
         self.vocab_size = vocab_size
         self._active = [m is not None for m in self.matchers]
         self._prompt_len: int | None = None
-        self._bits = torch.arange(32, dtype=torch.int32)
+        self._executor = llg.LLExecutor()
+        self._bitmask = llg.torch.allocate_token_bitmask(len(self.matchers), vocab_size)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         llg = _llguidance()
@@ -89,19 +91,24 @@ class GrammarLogitsProcessor:
         rows = [row for row, active in enumerate(self._active) if active]
         if not rows:
             return scores
-        bitmask = llg.torch.allocate_token_bitmask(len(self.matchers), self.vocab_size)
-        for row in rows:
-            llg.torch.fill_next_token_bitmask(self.matchers[row], bitmask, row)
-        allowed = self._unpack(bitmask[rows], scores.shape[1]).to(scores.device)
+        llg.torch.fill_next_token_bitmask_par(
+            self._executor, [(self.matchers[row], row) for row in rows], self._bitmask
+        )
+        if len(rows) == len(self.matchers):
+            allowed = unpack_bitmask(self._bitmask.to(scores.device, non_blocking=True), scores.shape[1])
+            return scores.masked_fill_(~allowed, float("-inf"))
         index = torch.tensor(rows, device=scores.device)
+        words = self._bitmask[rows].to(scores.device, non_blocking=True)
+        allowed = unpack_bitmask(words, scores.shape[1])
         scores[index] = scores[index].masked_fill(~allowed, float("-inf"))
         return scores
 
-    def _unpack(self, bitmask: torch.Tensor, width: int) -> torch.Tensor:
-        """Bit j of word w allows token 32*w + j; tokens past the mask (padded vocab) are forbidden."""
-        bits = (bitmask.unsqueeze(-1) >> self._bits) & 1
-        allowed = bits.reshape(bitmask.shape[0], -1).bool()
-        if allowed.shape[1] >= width:
-            return allowed[:, :width]
-        pad = torch.zeros(allowed.shape[0], width - allowed.shape[1], dtype=torch.bool)
-        return torch.cat([allowed, pad], dim=1)
+
+def unpack_bitmask(words: torch.Tensor, width: int) -> torch.Tensor:
+    """Bit j of word w allows token 32*w + j; tokens past the mask (a padded vocabulary) are forbidden."""
+    shifts = torch.arange(32, dtype=torch.int32, device=words.device)
+    allowed = ((words.unsqueeze(-1) >> shifts) & 1).reshape(words.shape[0], -1).bool()
+    if allowed.shape[1] >= width:
+        return allowed[:, :width]
+    pad = torch.zeros(allowed.shape[0], width - allowed.shape[1], dtype=torch.bool, device=words.device)
+    return torch.cat([allowed, pad], dim=1)

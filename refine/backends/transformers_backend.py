@@ -36,7 +36,8 @@ def pick_dtype(dtype: str | None, device: str) -> torch.dtype:
 class _RowStops:
     """Per-row stopping: end of sequence, the row's stop strings, or the row's token budget.
 
-    Records for each row how many new tokens it kept and why it ended.
+    Records for each row how many new tokens it kept and why it ended. Reads the newest token of every
+    row with one device-to-host copy per step and keeps the generated ids on the host for stop checks.
     """
 
     def __init__(self, tokenizer, prompt_len: int, budgets: list[int], stops: list[tuple[str, ...]],
@@ -48,25 +49,26 @@ class _RowStops:
         self.eos_ids = eos_ids
         self.kept: list[int | None] = [None] * len(budgets)
         self.reasons = ["length"] * len(budgets)
+        self._generated: list[list[int]] = [[] for _ in budgets]
         # A stop string of b bytes spans at most b byte-level tokens.
         self._windows = [max((len(s.encode()) for s in row), default=0) + 1 for row in stops]
 
     def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
-        new = input_ids[:, self.prompt_len:]
-        n = new.shape[1]
-        for row in range(len(self.budgets)):
+        n = input_ids.shape[1] - self.prompt_len
+        for row, token in enumerate(input_ids[:, -1].tolist()):
             if self.kept[row] is not None:
                 continue
-            last = int(new[row, -1])
-            if last in self.eos_ids:
+            self._generated[row].append(token)
+            if token in self.eos_ids:
                 self.kept[row], self.reasons[row] = n, "stop"
-            elif self.stops[row] and self._hits_stop(new[row, -self._windows[row]:], row):
+            elif self.stops[row] and self._hits_stop(row):
                 self.kept[row], self.reasons[row] = n, "stop"
             elif n >= self.budgets[row]:
                 self.kept[row], self.reasons[row] = n, "length"
         return torch.tensor([k is not None for k in self.kept], device=input_ids.device)
 
-    def _hits_stop(self, tail: torch.Tensor, row: int) -> bool:
+    def _hits_stop(self, row: int) -> bool:
+        tail = self._generated[row][-self._windows[row]:]
         text = self.tokenizer.decode(tail, skip_special_tokens=True)
         return any(stop in text for stop in self.stops[row])
 

@@ -80,6 +80,15 @@ def test_order_is_kept_and_budgets_are_per_request(backend):
     assert out[3].text == again.text
 
 
+def test_sampled_and_greedy_requests_share_a_call(backend):
+    greedy = [Request(prompt=p, max_new_tokens=6) for p in PROMPTS[:3]]
+    sampled = [Request(prompt=p, max_new_tokens=6, temperature=1.0, top_p=0.9) for p in PROMPTS[:3]]
+    mixed = backend.generate([greedy[0], sampled[0], greedy[1], sampled[1], greedy[2], sampled[2]])
+    alone = backend.generate(greedy)
+    assert [c.text for c in mixed[::2]] == [c.text for c in alone]
+    assert all(0 < c.completion_tokens <= 6 for c in mixed[1::2])
+
+
 def test_stop_strings_cut_the_completion(backend):
     free = backend.generate([Request(prompt=PROMPTS[1], max_new_tokens=16)])[0]
     stop = free.text[4:6]
