@@ -114,7 +114,7 @@ def apply_refinement(doc: Document, ref: Refinement, dialect: str, policy: Polic
         return ApplyResult(text=ref.rewrite, kept=True, outcome=outcome), []
     if not ref.programs:
         return ApplyResult(text=doc.text, kept=True, outcome="unchanged"), []
-    from programs import try_parse
+    from programs.parse import try_parse
     from programs.apply import apply
 
     parsed = [try_parse(p.text, dialect=dialect, scope=p.scope) for p in ref.programs]
