@@ -154,6 +154,14 @@ def run(
         check_mode(opts.mode)  # before OUTPUT/run.json records a mode that cannot run
     except ValueError as e:
         die(str(e))
+    prebuilt = None
+    if not mode and opts.mode == "default":
+        # Chosen for the user: if the shipped model cannot load here, the rules still can.
+        try:
+            prebuilt = build_refiner(opts)
+        except (ImportError, OSError, ValueError) as e:
+            opts = dataclasses.replace(opts, mode="rules")
+            why = f"the shipped default refiner is unavailable ({e}): using heuristic rules (--mode rules)"
     if why:
         note(why)
 
@@ -163,6 +171,8 @@ def run(
     record = run_info("run", input, record_config)
 
     def make_refiner():
+        if prebuilt is not None:
+            return prebuilt
         try:
             return build_refiner(opts)
         except UnknownRefiner as e:

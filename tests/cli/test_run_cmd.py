@@ -145,3 +145,17 @@ def test_corrupt_compressed_input_fails_cleanly(tmp_path):
     (tmp_path / "c.jsonl.gz").write_bytes(b"this is not gzip at all")
     result = invoke("run", tmp_path / "c.jsonl.gz", tmp_path / "out", "--mode", "fake_refiner")
     assert result.exit_code == 2 and "cannot read" in result.output and "Traceback" not in result.output
+
+
+def test_rules_mode_on_the_shipped_sample(tmp_path):
+    sample = REPO / "examples" / "sample.jsonl"
+    result = invoke("run", sample, tmp_path / "out", "--mode", "rules")
+    assert result.exit_code == 0, result.output
+    ids = [json.loads(line)["id"] for line in sample.read_text().splitlines()]
+    audit = [json.loads(line) for p in sorted((tmp_path / "out" / "programs").glob("*.jsonl"))
+             for line in p.read_text().splitlines()]
+    assert [a["id"] for a in audit] == ids and len(ids) >= 40
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert 0 < stats["docs_dropped"] < stats["docs_kept"] and stats["chars_out"] < stats["chars_in"]
+    changed = next(a["id"] for a in audit if a["outcome"] == "applied")
+    assert invoke("show", tmp_path / "out", changed).exit_code == 0
