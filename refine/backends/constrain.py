@@ -35,7 +35,9 @@ def to_llguidance(grammar: Grammar) -> str:
     if grammar.kind == "regex":
         return llg.LLMatcher.grammar_from_regex(grammar.source)
     if grammar.kind == "ebnf":
-        return llg.LLMatcher.grammar_from_lark(llg.gbnf_to_lark(grammar.source))
+        from llguidance.gbnf_to_lark import gbnf_to_lark
+
+        return llg.LLMatcher.grammar_from_lark(gbnf_to_lark(grammar.source))
     raise ValueError(f"grammar kind must be 'lark', 'regex' or 'ebnf', not {grammar.kind!r}")
 
 

@@ -144,6 +144,32 @@ def test_regex_constraint(backend):
         assert len(completion.text) == len("remove_lines(line_start=0, line_end=0)")
 
 
+@pytest.mark.parametrize("kind", ["lark", "ebnf", "regex"])
+def test_program_grammars_constrain_the_doc_stage(backend, kind):
+    from programs.grammar import decoding_grammar
+    from programs.parse import try_parse
+    from programs.ops import Program
+
+    grammar = decoding_grammar("doc", kind)
+    out = backend.generate([Request(prompt=p, max_new_tokens=20, grammar=grammar) for p in PROMPTS])
+    assert all(isinstance(try_parse(c.text), Program) for c in out), [c.text for c in out]
+
+
+def test_program_grammar_chunk_stage_yields_programs_when_finished(backend):
+    from programs.grammar import decoding_grammar
+    from programs.parse import try_parse
+    from programs.ops import Program
+
+    grammar = decoding_grammar("chunk", "lark")
+    out = backend.generate([Request(prompt=p, max_new_tokens=60, grammar=grammar) for p in PROMPTS])
+    finished = [c for c in out if c.finish_reason == "stop"]
+    assert finished  # a random model also wanders into long strings and hits the token budget
+    for completion in finished:
+        result = try_parse(completion.text)
+        # The one thing the grammar cannot say: remove_lines with line_start > line_end.
+        assert isinstance(result, Program) or result.code == "bad_argument", (completion.text, result)
+
+
 def test_invalid_grammar_names_the_error(backend):
     with pytest.raises(ValueError, match="invalid lark grammar"):
         backend.generate([Request(prompt="x", grammar=Grammar("lark", "start: undefined_rule"))])
