@@ -54,7 +54,8 @@ class ProgramRefiner:
         self.doc_max_new_tokens = doc_max_new_tokens
         self.temperature = temperature
         self.dialect = dialect or prompts.dialect
-        self.grammars = {stage: _grammar(backend, stage) if constrained else None for stage in self.stages}
+        self.grammars = {stage: _grammar(backend, stage, self.dialect) if constrained else None
+                         for stage in self.stages}
         self._added_tokens = _special_tokens_added(tokenizer)
 
     # -- requests ----------------------------------------------------------------------------------
@@ -153,14 +154,14 @@ def _drops(text: str, dialect: str) -> bool:
     return isinstance(parsed, Program) and any(isinstance(op, DropDoc) for op in parsed.ops)
 
 
-def _grammar(backend: Backend, stage: str) -> Grammar | None:
+def _grammar(backend: Backend, stage: str, dialect: str) -> Grammar | None:
     """The stage's decoding grammar in the first kind the backend accepts (`grammar_kinds`, default
     lark), or None when the backend takes none."""
     from programs.grammar import decoding_grammar
 
     kinds = getattr(backend, "grammar_kinds", ("lark",))
     kind = next((k for k in GRAMMAR_PREFERENCE if k in kinds), None)
-    return decoding_grammar(stage, kind) if kind else None
+    return decoding_grammar(stage, kind, dialect) if kind else None
 
 
 def _special_tokens_added(tokenizer) -> int:

@@ -159,6 +159,17 @@ def test_constrained_requests_carry_the_stage_grammars():
                           "chunk": grammar.decoding_grammar("chunk", "lark")}
     assert r.chunk_request("[000]x").grammar == r.grammars["chunk"]
     assert r.doc_request("x")[0].grammar == r.grammars["doc"]
+    refinex = ProgramRefiner(backend, TOK, prompts=REFINEX, dialect="refinex", stages=("chunk",))
+    assert refinex.grammars == {"chunk": grammar.decoding_grammar("chunk", "lark", "refinex")}
+
+
+def test_grammar_kind_follows_what_the_backend_accepts():
+    grammar = pytest.importorskip("programs.grammar")
+    backend = FakeBackend([])
+    backend.grammar_kinds = ("regex",)
+    assert ProgramRefiner(backend, TOK).grammars["chunk"] == grammar.decoding_grammar("chunk", "regex")
+    backend.grammar_kinds = ()
+    assert ProgramRefiner(backend, TOK).grammars == {"doc": None, "chunk": None}
 
 
 def test_empty_document_sends_no_chunk_request():
@@ -200,3 +211,31 @@ def test_end_to_end_with_a_tiny_model_on_the_transformers_backend(tiny_model_dir
         assert all(b[0] == a[1] + 1 for a, b in zip(scopes, scopes[1:]))
         assert 0 < ref.completion_tokens <= 6 * len(scopes) and ref.prompt_tokens > 0
         assert all(row["finish_reason"] in ("stop", "length") for row in ref.audit["chunks"])
+
+
+def test_constrained_tiny_model_writes_only_parseable_programs(tiny_model_dir):
+    """With the grammar, even a random model's every doc and chunk program parses."""
+    from programs.ops import ProgramError
+    from programs.parse import try_parse
+    from refine.options import RunOptions
+    from refine.refiners import build_refiner
+
+    opts = RunOptions(mode="programs", model=str(tiny_model_dir), backend="transformers", chunk_tokens=40,
+                      max_new_tokens=24, constrained=True, batch_size=8)
+    refiner = build_refiner(opts)
+    try:
+        refs = refiner.refine([PAGE, NEWS])
+    finally:
+        refiner.close()
+    finished = 0
+    for ref in refs:
+        assert ref.error is None and ref.programs[0].stage == "doc"
+        rows = [ref.audit["doc"], *ref.audit.get("chunks", [])]
+        assert len(rows) == len(ref.programs)
+        for program, row in zip(ref.programs, rows):
+            if row["finish_reason"] == "length":
+                continue  # a program the token budget cut short is the one output allowed not to parse
+            finished += 1
+            parsed = try_parse(program.text, scope=program.scope)
+            assert not isinstance(parsed, ProgramError), (program.text, parsed)
+    assert finished >= 3
