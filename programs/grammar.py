@@ -41,7 +41,8 @@ MAX_DIGITS = 7  # line numbers up to 9,999,999 (Limits.max_int is 10,000,000)
 _HEX = "[0-9a-fA-F]"
 _U4 = f"(?:[0-9a-cA-CefEF]{_HEX}{{3}}|[dD][0-7]{_HEX}{{2}})"
 _U8 = f"(?:0000{_U4}|000[1-9a-fA-F]{_HEX}{{4}}|0010{_HEX}{{4}})"
-_ESCAPE = rf'\\(?:[\\"nrt]|x{_HEX}{{2}}|u{_U4}|U{_U8})'
+# `["\\nrt]`, not `[\\"nrt]`: the lark package reads `\\"` in a regex as an escaped quote.
+_ESCAPE = rf'\\(?:["\\nrt]|x{_HEX}{{2}}|u{_U4}|U{_U8})'
 _RAW = r'[^"\\\x00-\x1f\x7f]'
 _RAW_PY = r'[^"\\\x00-\x1f\x7f\ud800-\udfff]'  # Python str may hold lone surrogates; UTF-8 cannot
 
@@ -54,17 +55,18 @@ def _int_regex(dialect: Dialect) -> str:
     raise ValueError(f"dialect {dialect.name!r}: first line {dialect.first_line} has no grammar")
 
 
-def _string_regex(raw: str) -> str:
-    return f'"(?:{raw}|{_ESCAPE}){{0,{MAX_STRING}}}"'
+def _string_regex(raw: str, least: int) -> str:
+    return f'"(?:{raw}|{_ESCAPE}){{{least},{MAX_STRING}}}"'
 
 
 def _call_parts(op_type: type, dialect: Dialect) -> list[tuple[str, str | None]]:
-    """A canonical call as (literal text, argument kind or None) pieces: kind is "int" or "str"."""
+    """A canonical call as (literal text, argument kind or None) pieces; the kinds are "int",
+    "str" (possibly empty) and "text" (a string that may not be empty)."""
     parts: list[tuple[str, str | None]] = []
     text = dialect.op_name(OP_NAMES[op_type]) + "("
     for i, param in enumerate(signature(op_type)):
         text += (", " if i else "") + dialect.keyword(param.name) + "="
-        parts.append((text, "int" if param.type is int else "str"))
+        parts.append((text, "int" if param.type is int else "text" if param.nonempty else "str"))
         text = ""
     parts.append((text + ")", None))
     return parts
@@ -77,7 +79,7 @@ def _regex_literal(text: str) -> str:
 
 
 def _regex(stage: str, dialect: Dialect) -> str:
-    pieces = {"int": _int_regex(dialect), "str": _string_regex(_RAW_PY)}
+    pieces = {"int": _int_regex(dialect), "str": _string_regex(_RAW_PY, 0), "text": _string_regex(_RAW_PY, 1)}
     calls = "|".join(
         "".join(_regex_literal(text) + (pieces[kind] if kind else "") for text, kind in _call_parts(op, dialect))
         for op in STAGES[stage])
@@ -103,7 +105,8 @@ def _lark(stage: str, dialect: Dialect) -> str:
         start = f'start: call ("\\n" call)~0..{MAX_CALLS - 1} "\\n"?\ncall: {names}'
     terminals = []
     if stage == "chunk":
-        terminals = [f"INT: /{_int_regex(dialect)}/", f"STR: /{_string_regex(_RAW)}/"]
+        terminals = [f"INT: /{_int_regex(dialect)}/", f"STR: /{_string_regex(_RAW, 0)}/",
+                     f"TEXT: /{_string_regex(_RAW, 1)}/"]
     return "\n".join([start, *rules, *terminals]) + "\n"
 
 
@@ -129,6 +132,7 @@ def _ebnf(stage: str, dialect: Dialect) -> str:
         lines += [
             f"int ::= {zero}[1-9] [0-9]{{0,{MAX_DIGITS - 1}}}",
             f'str ::= "\\"" char{{0,{MAX_STRING}}} "\\""',
+            f'text ::= "\\"" char{{1,{MAX_STRING}}} "\\""',
             'char ::= [^"\\\\\\x00-\\x1F\\x7F] | "\\\\" escape',
             'escape ::= ["\\\\nrt] | "x" hex hex | "u" u4 | "U" u8',
             "hex ::= [0-9a-fA-F]",

@@ -54,15 +54,12 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from programs.ops import (
-    OP_NAMES,
     OPERATIONS,
     Limits,
-    Normalize,
     Operation,
     Program,
     ProgramError,
     RemoveLines,
-    RemoveStr,
 )
 
 DEFAULT_LIMITS = Limits()
@@ -113,11 +110,16 @@ def get_dialect(name: str) -> Dialect:
 @dataclass(frozen=True)
 class Param:
     """One argument of an operation, read from the operation's dataclass. Integer parameters are
-    line numbers (the dialect shifts them); `required` is False when the field has a default."""
+    line numbers (the dialect shifts them); `required` is False when the field has a default; a
+    required string may not be empty (`del_str`, `source_str`: there is nothing to find)."""
 
     name: str
     type: type  # int or str
     required: bool
+
+    @property
+    def nonempty(self) -> bool:
+        return self.required and self.type is str
 
 
 @cache
@@ -554,10 +556,9 @@ def _check(op: Operation, node: cst.Call | None, dialect: Dialect) -> None:
                                        f"{op.line_start + dialect.first_line} is after "
                                        f"{dialect.keyword('line_end')} {op.line_end + dialect.first_line}",
                        node)
-    if isinstance(op, RemoveStr) and not op.del_str:
-        raise _Refusal("bad_argument", "del_str is empty", node)
-    if isinstance(op, Normalize) and not op.source_str:
-        raise _Refusal("bad_argument", "source_str is empty", node)
+    for param in signature(type(op)):
+        if param.nonempty and not getattr(op, param.name):
+            raise _Refusal("bad_argument", f"{dialect.keyword(param.name)} is empty", node)
 
 
 _DECIMAL = re.compile(r"[0-9]+")
