@@ -2,8 +2,9 @@
 
 Regexes find emails, phone numbers, IPv4/IPv6 addresses, credit-card numbers (Luhn- and prefix-
 checked), IBANs (mod-97 checked), US social security numbers and street addresses. Person names need a
-named-entity model: presidio-analyzer when it is installed and loads, else a spaCy pipeline with an NER
-component; without either, names are not detected and `name_detector()` says so (for the audit).
+named-entity model: an installed spaCy pipeline with an NER component (through presidio-analyzer when
+that is installed too); without one, names are not detected and `name_detector()` says so (for the
+audit). No model is ever downloaded.
 Checksums and context rules favour precision: a random digit string is not reported as a card.
 """
 
@@ -149,7 +150,8 @@ def name_detector() -> str:
     """Which person-name detector `detect_pii` uses, or why there is none (for the audit)."""
     detector = _name_detector()
     if detector is None:
-        return "none (regex only: pip install presidio-analyzer, or a spaCy model with NER, to detect names)"
+        return ("none (regex only: install a spaCy model with NER to detect names, e.g. "
+                "`python -m spacy download en_core_web_sm`; presidio-analyzer is used on top when installed)")
     return detector[0]
 
 
