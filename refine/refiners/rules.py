@@ -9,7 +9,8 @@ whole-text operations (regexes, `str.split`, numpy n-gram hashes) for the docume
 Sources: C4 = Raffel et al. 2020 §2.2 and tfds `c4_utils.py` (as ported by datatrove's `C4QualityFilter`);
 Gopher = Rae et al. 2021, Appendix A.1.1 and Table A1; FineWeb = Penedo et al. 2024 and datatrove's
 `FineWebQualityFilter`. Words are whitespace tokens, as in the papers (datatrove uses spaCy tokens, so
-its ratios differ slightly).
+its ratios differ slightly). C4's bad-words page filter is left out: it needs a downloaded word list,
+and it judges topic, not boilerplate.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from programs.ops import DropDoc, KeepDoc, Program, RemoveLines
+from programs.render import render
 from refine.document import Document
 from refine.linefreq import LineFrequency, host_of
 from refine.refiners.base import Refinement, ScopedProgram
@@ -76,6 +79,8 @@ DEFAULT_PRESET = "web"
 #: Removals per program: a long page with many separate spans gets several programs, each well inside
 #: the parser's default limits (256 calls, 20,000 characters).
 CALLS_PER_PROGRAM = 128
+_KEEP_DOC = render(Program((KeepDoc(),)))
+_DROP_DOC = render(Program((DropDoc(),)))
 
 
 @dataclass(frozen=True)
@@ -126,12 +131,12 @@ class RulesConfig:
         extra.pop("linefreq_width", None)
         extra.pop("linefreq_depth", None)
         rules, overrides = parse_rules(str(extra.pop("rules", DEFAULT_PRESET)))
-        types = {f.name: f.type for f in fields(cls) if f.name != "rules"}
+        thresholds = {f.name for f in fields(cls) if f.name != "rules"}
         values: dict = dict(overrides)
         for key, raw in extra.items():
-            if key not in types:
+            if key not in thresholds:
                 raise ValueError(f"rules refiner: unknown option {key!r}; known: rules, linefreq, "
-                                 f"linefreq_width, linefreq_depth, {', '.join(sorted(types))}")
+                                 f"linefreq_width, linefreq_depth, {', '.join(sorted(thresholds))}")
             values[key] = _coerce(key, raw, cls.__dataclass_fields__[key].default)
         return replace(cls(rules=rules), **values)
 
@@ -192,7 +197,9 @@ _FW_STOP = (".", "!", "?", "。", "！", "？", "…", "؟", "।", '"', "'", "�
 
 
 @dataclass
-class _Verdict:
+class Verdict:
+    """What the rules decided for one document, before it becomes a program."""
+
     removed: list[tuple[int, int]] = field(default_factory=list)  # inclusive spans
     line_reasons: Counter = field(default_factory=Counter)
     drop_reason: str | None = None
@@ -243,22 +250,23 @@ class RulesRefiner:
         if verdict.drop_reason is not None:
             audit["drop_reason"] = verdict.drop_reason
             audit["drop_detail"] = verdict.drop_detail
-            program = ScopedProgram("drop_doc()", None, "doc")
+            program = ScopedProgram(_DROP_DOC, None, "doc")
         elif verdict.removed:
             spans = verdict.removed
             return Refinement(doc_id=doc.id, audit=audit, programs=[
-                ScopedProgram(render_removals(spans[i:i + CALLS_PER_PROGRAM]), None, "chunk")
+                ScopedProgram(render(Program(tuple(RemoveLines(a, b) for a, b in spans[i:i + CALLS_PER_PROGRAM]))),
+                              None, "chunk")
                 for i in range(0, len(spans), CALLS_PER_PROGRAM)])
         else:
-            program = ScopedProgram("keep_doc()", None, "doc")
+            program = ScopedProgram(_KEEP_DOC, None, "doc")
         return Refinement(doc_id=doc.id, programs=[program], audit=audit)
 
-    def judge(self, doc: Document) -> _Verdict:
+    def judge(self, doc: Document) -> Verdict:
         """The lines to remove and, if a document rule fires on what remains, why to drop it."""
         cfg = self.config
         rules = cfg.rules
         bodies = doc.bodies
-        verdict = _Verdict()
+        verdict = Verdict()
         n = len(bodies)
         if n == 0:
             verdict.drop_reason, verdict.drop_detail = "empty", "no text"
@@ -529,11 +537,6 @@ def _fineweb(cfg: RulesConfig, rules: frozenset[str], text: str, n_tokens: int,
         if ratio > cfg.max_newline_word_ratio:
             return "fineweb_list_ratio", f"{ratio:.2f} newlines per word > {cfg.max_newline_word_ratio}"
     return None
-
-
-def render_removals(spans: list[tuple[int, int]]) -> str:
-    """Program text for line removals, one call per line, in the language's canonical form."""
-    return "\n".join(f"remove_lines(line_start={a}, line_end={b})" for a, b in spans)
 
 
 def from_options(opts) -> RulesRefiner:
