@@ -226,8 +226,6 @@ def _refuse_at(code: str, message: str, text: str, offset: int) -> _Refusal:
 # Preparing the text: decoding, code fences, indentation.
 
 _FENCE_OPEN = re.compile(r"\A\s*```[^\n`]*\n")
-_FENCE_CLOSE = re.compile(r"(?:\A|\n)[ \t]*```[ \t]*\s*\Z")
-_INDENTED = re.compile(r"^[ \t\f]+(?=[^\s])", re.MULTILINE)
 
 
 @dataclass
@@ -254,20 +252,23 @@ class _Source:
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as e:
-            raise _Refusal("encoding", f"program contains a lone surrogate at character {e.start}") from None
+            raise _refuse_at("encoding", "program contains a lone surrogate", text, e.start) from None
         text = text.replace("\r\n", "\n")
         source = cls(text)
         fence = _FENCE_OPEN.match(text)
         if fence:
             source.line_shift = text.count("\n", 0, fence.end())
             text = text[fence.end():]
-        close = _FENCE_CLOSE.search(text)
-        if close:
-            text = text[:close.start()]
+        tail = text.rstrip()
+        if tail.endswith("```"):
+            last_line = tail.rfind("\n") + 1
+            if tail[last_line:].strip() == "```":
+                text = tail[:last_line]
         source.text = text
         # Indentation means nothing in this language, but Python refuses it. Lines continued by a
         # backslash (inside a string) must keep theirs, so then the text is left as it is.
-        if _INDENTED.search(text) and "\\\n" not in text:
+        indented = text[:1] in (" ", "\t", "\f") or any(f"\n{c}" in text for c in " \t\f")
+        if indented and "\\\n" not in text:
             lines = text.split("\n")
             for i, line in enumerate(lines):
                 body = line.lstrip(" \t\f")
@@ -286,12 +287,17 @@ class _Source:
 # ---------------------------------------------------------------------------------------------
 # The pre-scan: one linear pass over the text before libcst sees it.
 
+# Every alternative starts with a literal character, so `re` skips ahead to the next quote or `#`
+# instead of trying each alternative at each position, and string bodies are unrolled loops. Which
+# alternative matched is read from the match: a body group (a string), the first character (a
+# comment), three characters (a triple quote), or else a lone quote (an unterminated string).
 _STRINGS = re.compile(
     r"""
-      (?P<triple>'''|\"\"\")
-    | (?P<string>"(?P<dbody>(?:[^"\\\n\r]|\\[\s\S])*)"|'(?P<sbody>(?:[^'\\\n\r]|\\[\s\S])*)')
-    | (?P<unterminated>["'])
-    | (?P<comment>\#[^\n]*)
+      '''|\"\"\"
+    | "(?P<dbody>[^"\\\n\r]*+(?:\\[\s\S][^"\\\n\r]*+)*+)"
+    | '(?P<sbody>[^'\\\n\r]*+(?:\\[\s\S][^'\\\n\r]*+)*+)'
+    | "|'
+    | \#[^\n]*
     """,
     re.VERBOSE,
 )
@@ -339,13 +345,13 @@ def _code_only(text: str, limits: Limits) -> str:
     are not plain: f-strings, byte strings, triple-quoted, unterminated or too long ones."""
     pieces, end = [], 0
     for m in _STRINGS.finditer(text):
-        kind, at = m.lastgroup, m.start()
-        if kind == "triple":
-            raise _refuse_at("not_allowed", "triple-quoted strings are not allowed; write newlines "
-                                            "as \\n", text, at)
-        if kind == "unterminated":
+        at, body = m.start(), m["dbody"] if m["dbody"] is not None else m["sbody"]
+        if body is None and m[0][0] != "#":
+            if len(m[0]) == 3:
+                raise _refuse_at("not_allowed", "triple-quoted strings are not allowed; write "
+                                                "newlines as \\n", text, at)
             raise _refuse_at("syntax", "unterminated string", text, at)
-        if kind == "string":
+        if body is not None:
             prefix = _prefix(text, at).lower()
             if "f" in prefix or "t" in prefix:
                 raise _refuse_at("not_allowed", "f-strings are not allowed; write a plain string",
@@ -353,7 +359,6 @@ def _code_only(text: str, limits: Limits) -> str:
             if "b" in prefix:
                 raise _refuse_at("not_allowed", "byte strings are not allowed; write a plain string",
                                  text, at - len(prefix))
-            body = m["dbody"] if m["dbody"] is not None else m["sbody"]
             # Exact without escapes; with them, no literal over 10x the limit decodes under it
             # (the longest escape of one character, \UXXXXXXXX, is 10 characters; \N{...} aside).
             escaped = "\\" in body
@@ -389,7 +394,7 @@ def _after_name(code: str, at: int) -> bool:
 # error, goes through libcst, so errors and their positions have one source.
 
 _FAST_INT = r"(0|[1-9][0-9]{0,17})"
-_FAST_STR = r'"((?:[^"\\\n\r]|\\[\\"nrt])*)"'
+_FAST_STR = r'"([^"\\\n\r]*+(?:\\[\\"nrt][^"\\\n\r]*+)*+)"'
 _FAST_ESCAPES = re.compile(r"\\(.)")
 _FAST_UNESCAPE = {"\\": "\\", '"': '"', "n": "\n", "r": "\r", "t": "\t"}
 
@@ -435,8 +440,8 @@ def _fast_parse(text: str, dialect: Dialect, limits: Limits) -> Program | None:
         except _Refusal:
             return None
         ops.append(op)
-    if len(ops) > limits.max_calls:
-        return None
+        if len(ops) > limits.max_calls:
+            return None
     return Program(tuple(ops))
 
 
