@@ -79,10 +79,11 @@ def _regex_literal(text: str) -> str:
 
 
 def _regex(stage: str, dialect: Dialect) -> str:
-    pieces = {"int": _int_regex(dialect), "str": _string_regex(_RAW_PY, 0), "text": _string_regex(_RAW_PY, 1)}
-    calls = "|".join(
-        "".join(_regex_literal(text) + (pieces[kind] if kind else "") for text, kind in _call_parts(op, dialect))
-        for op in STAGES[stage])
+    pieces = {"int": _int_regex(dialect), "str": _string_regex(_RAW_PY, 0),
+              "text": _string_regex(_RAW_PY, 1)}
+    calls = "|".join("".join(_regex_literal(text) + (pieces[kind] if kind else "")
+                             for text, kind in _call_parts(op, dialect))
+                     for op in STAGES[stage])
     if stage == "doc":
         return f"(?:{calls})"
     return f"(?:{calls})(?:\\n(?:{calls})){{0,{MAX_CALLS - 1}}}\\n?"

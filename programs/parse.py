@@ -38,6 +38,10 @@ strings and comments from code: libcst's parser is recursive and superlinear on 
 (10,000 nested brackets crash the process; 5,000-long operator chains take seconds), so the scan
 also refuses what no program contains: brackets nested deeper than `MAX_NESTING`, and more than
 `MAX_OPERATORS` operators or Python keywords outside strings.
+
+Speed: identical texts are parsed once (an LRU cache of programs and errors alike), and canonical
+text (`render`'s form, what models trained on it emit) is read by one regex per line, 20-50x faster
+than libcst, which reads everything else and reports every error.
 """
 
 from __future__ import annotations
@@ -168,10 +172,11 @@ def try_parse(text: Union[str, bytes], dialect: str = "prox", limits: Limits = D
               scope: tuple[int, int] | None = None, *, cache: bool = True) -> Program | ProgramError:
     """Like `parse`, with the error returned as a value (what the interpreter counts)."""
     get_dialect(dialect)  # a bad dialect name is a bug at the edge, not a program error
-    if len(text) > limits.max_chars * (4 if isinstance(text, bytes) else 1):
+    if len(text) > limits.max_chars * (4 if isinstance(text, bytes) else 1):  # UTF-8: <= 4 bytes a char
         # Not cached: the cache would keep huge texts alive, and refusing them is O(1) anyway.
-        return ProgramError("too_large", f"program of {len(text):,} characters; the limit is "
-                                         f"{limits.max_chars:,}")
+        unit = "bytes" if isinstance(text, bytes) else "characters"
+        return ProgramError("too_large", f"program of {len(text):,} {unit}; the limit is "
+                                         f"{limits.max_chars:,} characters")
     result = (_parse_cached if cache else _parse_text)(text, dialect, limits)
     if scope is not None and isinstance(result, Program):
         result = dataclasses.replace(result, scope=scope)

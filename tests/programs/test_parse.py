@@ -96,7 +96,8 @@ def test_escape_decoding_matches_python(body):
     assert decode_escapes(body) == expected
 
 
-@pytest.mark.parametrize("literal", [r'"\x4"', r'"\u12"', r'"\U0011FFFF"', r'"\N{NO SUCH NAME}"', r'"\ud800"'])
+@pytest.mark.parametrize("literal", [r'"\x4"', r'"\u12"', r'"\U0011FFFF"', r'"\N{NO SUCH NAME}"',
+                                     r'"\ud800"'])
 def test_malformed_escapes_are_bad_arguments(literal):
     assert error(f"remove_str(line=1, del_str={literal})").code == "bad_argument"
 
@@ -109,7 +110,7 @@ def test_malformed_escapes_are_bad_arguments(literal):
     "remove_lines(line_start=1, line_end=2); keep_chunk()",
     "remove_lines(line_start=1, line_end=2);keep_chunk();",
     "remove_lines(line_start=1, line_end=2)   \nkeep_chunk()\t \n",
-    "\n\n# remove the navigation bar\nremove_lines(line_start=1, line_end=2)  # nav\n\n\nkeep_chunk()\n# done\n",
+    "\n\n# the navigation bar\nremove_lines(line_start=1, line_end=2)  # nav\n\n\nkeep_chunk()\n# done\n",
     "```python\nremove_lines(line_start=1, line_end=2)\nkeep_chunk()\n```",
     "```\nremove_lines(line_start=1, line_end=2)\nkeep_chunk()\n```\n",
     "  ```py\r\nremove_lines(line_start=1, line_end=2)\r\nkeep_chunk()\r\n```  \n",
