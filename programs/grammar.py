@@ -21,6 +21,7 @@ those in practice).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from programs.ops import OP_NAMES, DropDoc, KeepChunk, KeepDoc, Normalize, RemoveLines, RemoveStr
@@ -44,7 +45,6 @@ _U8 = f"(?:0000{_U4}|000[1-9a-fA-F]{_HEX}{{4}}|0010{_HEX}{{4}})"
 # `["\\nrt]`, not `[\\"nrt]`: the lark package reads `\\"` in a regex as an escaped quote.
 _ESCAPE = rf'\\(?:["\\nrt]|x{_HEX}{{2}}|u{_U4}|U{_U8})'
 _RAW = r'[^"\\\x00-\x1f\x7f]'
-_RAW_PY = r'[^"\\\x00-\x1f\x7f\ud800-\udfff]'  # Python str may hold lone surrogates; UTF-8 cannot
 
 
 def _int_regex(dialect: Dialect) -> str:
@@ -79,8 +79,8 @@ def _regex_literal(text: str) -> str:
 
 
 def _regex(stage: str, dialect: Dialect) -> str:
-    pieces = {"int": _int_regex(dialect), "str": _string_regex(_RAW_PY, 0),
-              "text": _string_regex(_RAW_PY, 1)}
+    pieces = {"int": _int_regex(dialect), "str": _string_regex(_RAW, 0),
+              "text": _string_regex(_RAW, 1)}
     calls = "|".join("".join(_regex_literal(text) + (pieces[kind] if kind else "")
                              for text, kind in _call_parts(op, dialect))
                      for op in STAGES[stage])
@@ -156,8 +156,15 @@ def grammar_for(stage: str, kind: str, dialect: str = "prox") -> str:
     return _BUILDERS[kind](stage, get_dialect(dialect))
 
 
-def decoding_grammar(stage: str, kind: str = "lark", dialect: str = "prox"):
-    """The grammar as the constraint a backend `Request` carries."""
-    from refine.backends.base import Grammar  # programs stays importable without the engine
+@dataclass(frozen=True)
+class Grammar:
+    """A decoding constraint as backends take it: `kind` is "lark" (llguidance), "ebnf"
+    (sglang/xgrammar GBNF) or "regex"; `source` is the grammar text."""
 
+    kind: str
+    source: str
+
+
+def decoding_grammar(stage: str, kind: str = "lark", dialect: str = "prox") -> Grammar:
+    """The grammar as the constraint a backend `Request` carries."""
     return Grammar(kind=kind, source=grammar_for(stage, kind, dialect))

@@ -11,13 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Protocol, Sequence
 
-
-@dataclass(frozen=True)
-class Grammar:
-    """A decoding constraint. `kind` is "lark" (llguidance), "ebnf" (sglang/xgrammar) or "regex"."""
-
-    kind: str
-    source: str
+from programs.grammar import Grammar  # the language owns its grammars; re-exported for backends
 
 
 @dataclass(frozen=True)
