@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from programs.ops import Policy
+from refine.executors import Executor, ExecutorError, LocalExecutor
 from refine.io import InputError
 from refine.outdir import RunConfigError
 from refine.pipeline import Pipeline, PipelineConfig, RunResult
@@ -75,8 +76,9 @@ def pipeline_config(*, text_field: str, id_field: str, batch_size: int, shard_si
 
 
 def execute(command: str, input_spec: str, output: str, config: PipelineConfig, record: dict,
-            make_refiner: Callable[[], Refiner]) -> RunResult:
-    """Prepare the output, build the refiner, run, print the summary; exit non-zero on failure."""
+            make_refiner: Callable[[], Refiner], executor: Executor | None = None) -> RunResult:
+    """Prepare the output, run (locally unless `executor` says otherwise), print the summary; exit
+    non-zero on failure."""
     pipeline = Pipeline(config, RichProgress(err_console, description=command))
     try:
         plan = pipeline.prepare(input_spec, output, record)
@@ -86,15 +88,12 @@ def execute(command: str, input_spec: str, output: str, config: PipelineConfig, 
         die(f"cannot use {output!r}: {e}")
     if plan.done:
         note(f"resuming: {len(plan.done)} of {len(plan.shards)} shards already done")
-    refiner = make_refiner()
     try:
-        result = pipeline.execute(plan, refiner)
+        result = (executor or LocalExecutor()).execute(pipeline, plan, make_refiner)
     except KeyboardInterrupt:
         die("interrupted; rerun the same command to resume (finished shards are kept)", EXIT_INTERRUPTED)
-    finally:
-        close = getattr(refiner, "close", None)
-        if close is not None:
-            close()
+    except ExecutorError as e:
+        die(str(e))
     report(result)
     return result
 

@@ -10,11 +10,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.common import Dialect, OnError, OutputFormat, die, execute, note, pipeline_config
+from cli.common import Dialect, OnError, OutputFormat, check_positive, die, execute, note, pipeline_config
 from refine.backends.base import BackendError
 from refine.options import RunOptions
 from refine.outdir import run_info
 from refine.refiners import UnknownRefiner, build_refiner, check_mode, has_mode
+
+
+class ExecutorName(str, enum.Enum):
+    local = "local"
+    ray = "ray"
 
 
 class Backend(str, enum.Enum):
@@ -129,6 +134,17 @@ def run(
         help="Format of data/ files (the audit and quarantine are JSONL).")] = OutputFormat.jsonl,
     device: Annotated[Optional[str], typer.Option(
         help="Device for the transformers backend (cpu, cuda, …). Default: the best available.")] = None,
+    executor: Annotated[ExecutorName, typer.Option(
+        help="Where shards run: local (this process) or ray (a Ray cluster; pip install 'refine[ray]').")
+    ] = ExecutorName.local,
+    address: Annotated[Optional[str], typer.Option(
+        help="--executor ray: the cluster to join (auto, ray://head:10001). Default: start a local Ray "
+             "instance.")] = None,
+    gpus_per_replica: Annotated[float, typer.Option(
+        help="--executor ray: GPUs per model replica (fractions share a GPU).")] = 0.0,
+    replicas: Annotated[Optional[int], typer.Option(
+        help="--executor ray: model replicas (Ray actors, one model load each). Default: as many as the "
+             "cluster's GPUs allow with --gpus-per-replica or --model, else CPU tasks.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option(
         "--set", help="Any other RunOptions field or refiner-specific option, as key=value (repeatable), "
                       "e.g. --set chunk_tokens=1000 --set rules=c4.")] = None,
@@ -184,4 +200,24 @@ def run(
         except (FileNotFoundError, ValueError) as e:
             die(f"cannot build the {opts.mode!r} refiner: {e}")
 
-    execute("run", input, output, config, record, make_refiner)
+    execute("run", input, output, config, record, make_refiner,
+            choose_executor(executor.value, opts, address, gpus_per_replica, replicas))
+
+
+def choose_executor(name: str, opts: RunOptions, address: str | None, gpus_per_replica: float,
+                    replicas: int | None):
+    """None (the local executor) or a RayExecutor; checked before OUTPUT is touched."""
+    if name == "local":
+        if address is not None or gpus_per_replica or replicas is not None:
+            die("--address, --gpus-per-replica and --replicas need --executor ray")
+        return None
+    if gpus_per_replica < 0:
+        die(f"--gpus-per-replica must be >= 0, got {gpus_per_replica}")
+    check_positive("--replicas", replicas, allow_none=True)
+    from refine.executors import ExecutorError
+    from refine.executors.ray_executor import RayExecutor, RaySettings
+
+    try:
+        return RayExecutor(opts, RaySettings(address=address, replicas=replicas, gpus_per_replica=gpus_per_replica))
+    except ExecutorError as e:
+        die(str(e))

@@ -18,6 +18,7 @@ import itertools
 import json
 import posixpath
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -375,7 +376,7 @@ class ShardWriter:
             raise ValueError(f"unknown output format {fmt!r} (jsonl or parquet)")
         self.fs, self.fmt = fs, fmt
         self.path = posixpath.join(directory, f"{name}.{fmt}")
-        self.tmp_path = posixpath.join(directory, f".{name}.{fmt}.tmp")
+        self.tmp_path = posixpath.join(directory, f".{name}.{fmt}.{_unique()}.tmp")
         fs.makedirs(directory, exist_ok=True)
         self._rows: list[dict] = []  # parquet only: a shard is written as one table
         self._file = fs.open(self.tmp_path, "wb") if fmt == "jsonl" else None
@@ -409,8 +410,14 @@ class ShardWriter:
             self.fs.rm(self.tmp_path)
 
 
+def _unique() -> str:
+    """A temporary name's own part: two writers of one file (a rerun racing a dying worker) never share
+    a temporary file, so the last rename wins with a whole file."""
+    return uuid.uuid4().hex[:12]
+
+
 def write_json_atomic(fs, path: str, value) -> None:
-    tmp = posixpath.join(posixpath.dirname(path), "." + posixpath.basename(path) + ".tmp")
+    tmp = posixpath.join(posixpath.dirname(path), f".{posixpath.basename(path)}.{_unique()}.tmp")
     fs.makedirs(posixpath.dirname(path), exist_ok=True)
     with fs.open(tmp, "wb") as f:
         f.write(json.dumps(value, ensure_ascii=False, indent=1, default=json_default).encode("utf-8"))

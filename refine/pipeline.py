@@ -73,6 +73,15 @@ class ShardFailed(RuntimeError):
     pass
 
 
+@dataclass
+class ShardOutcome:
+    """What processing one shard came to: its stats (done) or why it failed."""
+
+    name: str
+    stats: Stats | None
+    error: str | None
+
+
 # --------------------------------------------------------------------------------------------------
 # Planning
 
@@ -206,6 +215,9 @@ class Plan:
     out: OutputDir
     done: set[str]
 
+    def todo(self) -> list[Shard]:
+        return [s for s in self.shards if s.name not in self.done]
+
 
 class Pipeline:
     """Runs one refiner over a corpus into an output directory, shard by shard (see module doc).
@@ -234,35 +246,54 @@ class Pipeline:
         return Plan(sources, readers, shards, out, done)
 
     def execute(self, plan: Plan, refiner: Refiner) -> RunResult:
-        out = plan.out
+        """The local executor: the shards not done yet, one after the other, in this process."""
+        self.bind(refiner)
+        self.prepare_refiner(plan, refiner)
+        todo = plan.todo()
+        failed: list[tuple[str, str]] = []
+        self.progress.start(total=sum(s.stop - s.start for s in todo))
+        try:
+            for shard in todo:
+                outcome = self.process_shard(shard, plan.readers[plan.sources.index(shard.source)], plan.out)
+                if outcome.error is not None:
+                    failed.append((shard.name, outcome.error))
+        finally:
+            self.progress.stop()
+            for reader in plan.readers:
+                reader.close()
+        return self.summarize(plan, failed)
+
+    def bind(self, refiner: Refiner) -> None:
+        """Refine with `refiner` from now on (a distributed worker binds its own copy or replica)."""
         # A refiner may reject malformed records (e.g. `refine apply`: a program that is not a string).
         self.validate: Validator | None = getattr(refiner, "validate", None)
         self.refiner = refiner
         self.step = DocumentStep(getattr(refiner, "name", type(refiner).__name__), self.config.text_field,
                                  self.config.dialect, self.config.policy)
-        if getattr(refiner, "needs_prepare", False):
-            # A corpus-aware refiner (e.g. rules with linefreq=auto) counts over the whole planned input
-            # first, done shards included, so a resumed run refines exactly like an uninterrupted one.
-            refiner.prepare(self.documents(plan))
-        todo = [s for s in plan.shards if s.name not in plan.done]
-        failed: list[tuple[str, str]] = []
-        self.progress.start(total=sum(s.stop - s.start for s in todo))
-        try:
-            for shard in todo:
-                reader = plan.readers[plan.sources.index(shard.source)]
-                try:
-                    stats = self._run_shard(shard, reader, out)
-                except Exception as e:  # noqa: BLE001 - one shard's failure must not stop the run
-                    message = str(e) if isinstance(e, ShardFailed) else f"{type(e).__name__}: {e}"
-                    failed.append((shard.name, message))
-                    out.record_failure(shard, message, traceback.format_exc())
-                    continue
-                out.complete(shard, stats)
-        finally:
-            self.progress.stop()
-            for reader in plan.readers:
-                reader.close()
 
+    def prepare_refiner(self, plan: Plan, refiner: Refiner) -> None:
+        """A corpus-aware refiner (e.g. rules with linefreq=auto) counts over the whole planned input
+        first, done shards included, so a resumed run refines exactly like an uninterrupted one."""
+        if getattr(refiner, "needs_prepare", False):
+            refiner.prepare(self.documents(plan))
+
+    def process_shard(self, shard: Shard, reader: SourceReader, out: OutputDir) -> "ShardOutcome":
+        """Refine and write one shard with the bound refiner, then mark it done or record why it failed.
+
+        Never raises for a failure of the shard's own work: one shard's failure must not stop the run.
+        """
+        try:
+            stats = self._run_shard(shard, reader, out)
+        except Exception as e:  # noqa: BLE001 - recorded in _failed/ and reported by the run
+            message = str(e) if isinstance(e, ShardFailed) else f"{type(e).__name__}: {e}"
+            out.record_failure(shard, message, traceback.format_exc())
+            return ShardOutcome(shard.name, None, message)
+        out.complete(shard, stats)
+        return ShardOutcome(shard.name, stats, None)
+
+    def summarize(self, plan: Plan, failed: list[tuple[str, str]]) -> RunResult:
+        """Merge the completion markers' stats into stats.json (whichever process wrote them)."""
+        out = plan.out
         markers = [out.marker(s) for s in plan.shards]
         total = Stats.merged(Stats.from_dict(m["stats"]) for m in markers if m is not None)
         summary = {**total.to_dict(),

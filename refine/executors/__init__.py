@@ -1,0 +1,37 @@
+"""Executors: who processes a prepared plan's shards. `local` runs them in this process, one after the
+other; `ray` dispatches them to a Ray cluster. Both use the pipeline's own per-shard step
+(`Pipeline.process_shard`), so outputs, markers and stats are the same whichever runs them.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from refine.pipeline import Pipeline, Plan, RunResult
+from refine.refiners.base import Refiner
+
+EXECUTORS = ("local", "ray")
+
+
+class ExecutorError(RuntimeError):
+    """An executor that cannot run here (a missing package, a cluster without the resources asked for)."""
+
+
+class Executor(Protocol):
+    def execute(self, pipeline: Pipeline, plan: Plan, make_refiner: Callable[[], Refiner]) -> RunResult:
+        """Process `plan`'s shards not done yet and write stats.json. `make_refiner` builds the refiner on
+        the caller's side; an executor that builds its own (model replicas) may never call it."""
+        ...
+
+
+class LocalExecutor:
+    """Every shard in this process, in order, with one refiner built here."""
+
+    def execute(self, pipeline: Pipeline, plan: Plan, make_refiner: Callable[[], Refiner]) -> RunResult:
+        refiner = make_refiner()
+        try:
+            return pipeline.execute(plan, refiner)
+        finally:
+            close = getattr(refiner, "close", None)
+            if close is not None:
+                close()
