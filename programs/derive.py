@@ -1,0 +1,443 @@
+"""Deriving programs from expert edits (RefineX): the deletion-only program that turns raw into edited.
+
+`derive(raw, edited)` aligns the two texts line by line (difflib, `autojunk=False`), then within
+each edited line that differs from its raw line:
+
+- Raw lines with no edited line are deleted; consecutive ones become one `remove_lines`.
+- An edited line obtained from its raw line by deleting substrings becomes `remove_str` calls, each
+  deleting a string that is unique in the line as it is when the call runs (`apply` runs them in
+  order). A deletion whose string is not unique is slid along the text where that leaves the same
+  result (deleting either "ab" of "xabab" gives "xab"), or merged with a neighbouring deletion,
+  until it is unique; if it never is, it is reported as an unexpressed "delete".
+- Everything else is reported in `unexpressed`, one entry per span ({"kind", "line", "raw",
+  "edited", "chars"}; `line` is the raw line, for an insertion the raw line it comes before):
+  "insert" (a new line, or new chars within a line), "replace" (changed chars), "delete" (a
+  deletion no unique string expresses) and "terminator" (a line end that differs: "\\r\\n" vs "\\n",
+  or a final newline the edited text lacks; programs cannot touch line ends, so the program's result
+  keeps the raw one). Whitespace is text like any other: deleted trailing spaces or blank lines are
+  expressed when unique; collapsed inner spaces usually are not, and count as unexpressed.
+
+The sample is rejected, as RefineX does, when any one unexpressed span has `max_unexpressed_chars`
+chars or more, or when fewer than `min_deleted_chars` chars are deleted. With no deletion at all
+the program is `keep_chunk()`, the explicit "leave it" a refiner is trained to write.
+
+If the line alignment leaves edits unexpressed, a second, greedy alignment (each edited line to the
+first raw line it can be cut from) is tried and the better one kept: the diff's longest-match
+alignment can pair an edited line with an identical but wrong raw line.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from programs.apply import find_unique
+from programs.lines import line_body, split_lines
+from programs.ops import Derivation, KeepChunk, Operation, Program, RemoveLines, RemoveStr
+
+#: How far past the last matched raw line an edited line's source is looked for.
+WINDOW = 64
+#: Documents longer than this (in lines) get only the diff alignment.
+GREEDY_MAX_LINES = 5_000
+#: Where a line's changed span (with MARGIN chars each side) is this short, every cut is tried.
+EXHAUSTIVE_MAX = 48
+MARGIN = 8
+#: Most cuts the search by number of cuts looks for.
+SHORTEST_MAX = 4
+#: Cap on the positions tried when sliding one deletion to a unique string.
+MAX_SLIDE = 256
+
+
+def derive(raw: str, edited: str, max_unexpressed_chars: int = 20, min_deleted_chars: int = 0) -> Derivation:
+    """The minimal deletion-only program from `raw` to `edited`, and what it cannot express."""
+    aligner = _Aligner(split_lines(raw), split_lines(edited))
+    plan = aligner.build(aligner.by_diff())
+    if plan.needs_retry and len(aligner.raw_bodies) <= GREEDY_MAX_LINES:
+        other = aligner.build(aligner.greedy())
+        if other.unexpressed_chars < plan.unexpressed_chars:
+            plan = other
+
+    reason = None
+    worst = max((u["chars"] for u in plan.unexpressed), default=0)
+    if worst >= max_unexpressed_chars:
+        reason = f"an unexpressed edit of {worst} chars (limit: under {max_unexpressed_chars})"
+    elif plan.deleted_chars < min_deleted_chars:
+        reason = f"only {plan.deleted_chars} chars deleted (minimum {min_deleted_chars})"
+    return Derivation(
+        program=Program(plan.ops or (KeepChunk(),)),
+        unexpressed=tuple(plan.unexpressed),
+        unexpressed_chars=plan.unexpressed_chars,
+        deleted_chars=plan.deleted_chars,
+        rejected=reason is not None,
+        reason=reason,
+    )
+
+
+class _Plan:
+    """One alignment turned into operations and a report."""
+
+    def __init__(self, ops: tuple[Operation, ...], unexpressed: list[dict], deleted_chars: int):
+        self.ops = ops
+        self.unexpressed = unexpressed
+        self.deleted_chars = deleted_chars
+        self.unexpressed_chars = sum(u["chars"] for u in unexpressed)
+        self.needs_retry = any(u["kind"] != "terminator" for u in unexpressed)
+
+
+class _Aligner:
+    """Aligns edited lines to raw lines: `match[j]` is the raw line edited line j came from, or None."""
+
+    def __init__(self, raw_lines: list[str], edited_lines: list[str]):
+        self.raw_lines = raw_lines
+        self.edited_lines = edited_lines
+        self.raw_bodies = [line_body(line) for line in raw_lines]
+        self.edited_bodies = [line_body(line) for line in edited_lines]
+        self._cuts: dict[tuple[int, int, bool], list[str] | None] = {}
+
+    def cuts(self, i: int, j: int, thorough: bool = False) -> list[str] | None:
+        """The `remove_str` strings turning raw body i into edited body j, or None. Aligning tries
+        many pairs, so it asks for a quick search; the pairs aligned get the thorough one."""
+        key = (i, j, thorough)
+        if key not in self._cuts:
+            found = self._cuts.get((i, j, False)) if thorough else None
+            if found is None:
+                found = line_deletions(self.raw_bodies[i], self.edited_bodies[j],
+                                       budget=256 if thorough else 32, shortest=thorough)
+            self._cuts[key] = found
+        return self._cuts[key]
+
+    def by_diff(self) -> list[int | None]:
+        # Lines compare by body and by whether they end a line: "\r\n" vs "\n" still aligns, while
+        # a last line without terminator only matches its like.
+        raw_keys = [b + "\n" if len(b) < len(line) else b for b, line in zip(self.raw_bodies, self.raw_lines)]
+        edited_keys = [b + "\n" if len(b) < len(line) else b for b, line in zip(self.edited_bodies, self.edited_lines)]
+        match: list[int | None] = [None] * len(edited_keys)
+        matcher = SequenceMatcher(None, raw_keys, edited_keys, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                match[j1:j2] = range(i1, i2)
+            elif tag == "replace":
+                self._fill(match, i1, i2, j1, j2)
+        return match
+
+    def greedy(self) -> list[int | None]:
+        match: list[int | None] = [None] * len(self.edited_bodies)
+        self._fill(match, 0, len(self.raw_bodies), 0, len(self.edited_bodies))
+        return match
+
+    def _fill(self, match: list[int | None], i1: int, i2: int, j1: int, j2: int) -> None:
+        """Match edited lines j1..j2 to raw lines i1..i2, each pass taking the first raw line that
+        fits among those its neighbours leave: cut from it with the same line end, cut from it,
+        then merely similar to it (a replacement)."""
+        for fits in (self._cut_same_end, self._cut, self._similar):
+            nxt = [i2] * (j2 - j1 + 1)
+            for j in range(j2 - 1, j1 - 1, -1):
+                nxt[j - j1] = nxt[j - j1 + 1] if match[j] is None else match[j]
+            prev = i1 - 1
+            for j in range(j1, j2):
+                if match[j] is not None:
+                    prev = match[j]
+                    continue
+                for i in range(prev + 1, min(nxt[j - j1 + 1], prev + 1 + WINDOW)):
+                    if fits(i, j):
+                        match[j] = prev = i
+                        break
+
+    def _cut(self, i: int, j: int) -> bool:
+        return self.cuts(i, j, thorough=True) is not None
+
+    def _cut_same_end(self, i: int, j: int) -> bool:
+        ends = len(self.raw_lines[i]) > len(self.raw_bodies[i]), len(self.edited_lines[j]) > len(self.edited_bodies[j])
+        return ends[0] == ends[1] and self.cuts(i, j) is not None
+
+    def _similar(self, i: int, j: int) -> bool:
+        """Worth pairing as one edited line rather than a deletion plus an insertion."""
+        matcher = SequenceMatcher(None, self.raw_bodies[i], self.edited_bodies[j])
+        return matcher.real_quick_ratio() >= 0.5 and matcher.quick_ratio() >= 0.5 and matcher.ratio() >= 0.5
+
+    def build(self, match: list[int | None]) -> _Plan:
+        rb, eb = self.raw_bodies, self.edited_bodies
+        ops: list[tuple[int, int, Operation]] = []
+        unexpressed: list[dict] = []
+        used = [False] * len(rb)
+        for i in match:
+            if i is not None:
+                used[i] = True
+
+        deleted = 0
+        start = None
+        for i, is_used in enumerate([*used, True]):
+            if not is_used and start is None:
+                start = i
+            elif is_used and start is not None:
+                ops.append((start, 0, RemoveLines(start, i - 1)))
+                deleted += sum(map(len, self.raw_lines[start:i]))
+                start = None
+
+        next_raw = len(rb)
+        for j in range(len(eb) - 1, -1, -1):
+            i = match[j]
+            if i is None:
+                line = self.edited_lines[j]
+                unexpressed.append({"kind": "insert", "line": next_raw, "raw": "", "edited": line,
+                                    "chars": len(line)})
+                continue
+            next_raw = i
+            if rb[i] != eb[j]:
+                cuts = self.cuts(i, j, thorough=True)
+                if cuts is None:
+                    cuts, spans = partial_deletions(rb[i], eb[j])
+                    unexpressed.extend(dict(span, line=i) for span in spans)
+                ops.extend((i, n, RemoveStr(i, s)) for n, s in enumerate(cuts))
+                deleted += sum(map(len, cuts))
+            raw_end = self.raw_lines[i][len(rb[i]):]
+            edited_end = self.edited_lines[j][len(eb[j]):]
+            if raw_end != edited_end:
+                unexpressed.append({"kind": "terminator", "line": i, "raw": raw_end, "edited": edited_end,
+                                    "chars": _changed_chars(raw_end, edited_end)})
+        unexpressed.sort(key=lambda u: u["line"])
+        ops.sort(key=lambda item: item[:2])
+        return _Plan(tuple(op for _, _, op in ops), unexpressed, deleted)
+
+
+def line_deletions(body: str, target: str, budget: int = 256, shortest: bool = True) -> list[str] | None:
+    """Strings whose `remove_str`, in order, turns `body` into `target`, each unique in its turn.
+
+    A depth-first search over the ways to cut (different alignments of `target` in `body`, and
+    which unique deletion goes first), the first way tried being the usual answer; if it fails, the
+    same search by increasing number of cuts (up to SHORTEST_MAX, if `shortest`), which finds short
+    answers that the first one's long detours miss. `budget` bounds the texts each search expands, so
+    that a pair no program expresses costs little.
+    """
+    if body == target:
+        return []
+    if _leftmost_subsequence(body, target) is None:
+        return None
+    steps: dict[str, list[tuple[int, int]]] = {}
+    dead_ends: set[tuple[str, int]] = set()  # different orders of the same cuts meet at the same text
+    tries = [0]
+
+    def search(body: str, depth: int) -> list[str] | None:
+        if body == target:
+            return []
+        if depth == 1:
+            last = _single_cut(body, target)
+            return None if last is None else [body[last[0]:last[0] + last[1]]]
+        if depth == 0 or (body, depth) in dead_ends or tries[0] <= 0:
+            return None
+        tries[0] -= 1
+        if body not in steps:
+            steps[body] = list(_unique_steps(body, target))
+        for at, length in steps[body]:
+            rest = search(body[:at] + body[at + length:], depth - 1 if depth > 0 else depth)
+            if rest is not None:
+                return [body[at:at + length], *rest]
+        if tries[0] > 0:
+            dead_ends.add((body, depth))
+        return None
+
+    tries[0] = budget
+    found = search(body, -1)  # -1: any number of cuts
+    if found is None and shortest:
+        tries[0] = budget
+        for depth in range(2, SHORTEST_MAX + 1):
+            found = search(body, depth)
+            if found is not None or tries[0] <= 0:
+                break
+    return found
+
+
+def partial_deletions(body: str, target: str) -> tuple[list[str], list[dict]]:
+    """For a line that is not a pure deletion: the deletions that can be expressed, and the spans
+    that cannot ({"kind", "raw", "edited", "chars"}). A replacement by shorter text is split into a
+    deletion and a replacement of the same length where that helps ("Posted by: great" ->
+    "Great" deletes "Posted by: " and reports "g" -> "G")."""
+    cuts: list[str] = []
+    spans: list[dict] = []
+    current = body
+
+    def cut(at_raw: int, old: str) -> bool:
+        nonlocal current
+        at = find_unique(current, old)
+        if at < 0:
+            return False
+        cuts.append(old)
+        current = current[:at] + current[at + len(old):]
+        return True
+
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, body, target, autojunk=False).get_opcodes():
+        old, new = body[i1:i2], target[j1:j2]
+        if tag == "equal" or (tag == "delete" and cut(i1, old)):
+            continue
+        if tag == "replace" and len(old) > len(new):
+            head, tail = old[:len(new)], old[-len(new):]
+            if _alike(tail, new) >= _alike(head, new) and cut(i1, old[:-len(new)]):
+                old = tail
+            elif cut(i1, old[len(new):]):
+                old = head
+        spans.append({"kind": tag, "raw": old, "edited": new, "chars": max(len(old), len(new))})
+    return cuts, spans
+
+
+def _alike(a: str, b: str) -> int:
+    """Positions where two equally long strings agree, ignoring case."""
+    return sum(x == y for x, y in zip(a.lower(), b.lower()))
+
+
+def _unique_steps(body: str, target: str):
+    """(position, length) of unique deletions in `body` that keep `target` reachable, best first."""
+    seen = set()
+    for segments in _segmentations(body, target):
+        for step in _unique_cuts(body, segments):
+            if step not in seen:
+                seen.add(step)
+                yield step
+    for step in _every_unique_cut(body, target):
+        if step not in seen:
+            seen.add(step)
+            yield step
+
+
+def _every_unique_cut(body: str, target: str):
+    """Every unique deletion inside the span where `body` and `target` differ (plus a margin), after
+    which `target` is still a subsequence; only when that span is short, since repeated characters
+    there can defeat the alignments above."""
+    prefix = _common_prefix(body, target)
+    suffix = _common_prefix(body[::-1], target[::-1])
+    a, b = min(prefix, len(target)), len(body) - min(suffix, len(target))
+    lo, hi = max(0, min(a, b) - MARGIN), min(len(body), max(a, b) + MARGIN)
+    if hi - lo > EXHAUSTIVE_MAX:
+        return
+    found = []
+    for length in range(min(hi - lo, len(body) - len(target)), 0, -1):
+        for at in range(lo, hi - length + 1):
+            rest = body[:at] + body[at + length:]
+            if find_unique(body, body[at:at + length]) == at and _leftmost_subsequence(rest, target) is not None:
+                found.append((_unsettled(rest, target), at, length))
+    found.sort()  # the cuts that leave the least to do first
+    for _, at, length in found:
+        yield at, length
+
+
+def _unsettled(body: str, target: str) -> int:
+    """How much of `body` lies between its common prefix and suffix with `target`."""
+    prefix = _common_prefix(body, target)
+    suffix = _common_prefix(body[::-1], target[::-1])
+    return max(0, len(body) - prefix - suffix)
+
+
+def _single_cut(body: str, target: str) -> tuple[int, int] | None:
+    """(position, length) of the one unique deletion that leaves `target`, if there is one."""
+    extra = len(body) - len(target)
+    if extra <= 0:
+        return None
+    prefix = _common_prefix(body, target)
+    if prefix + _common_prefix(body[::-1], target[::-1]) < len(target):
+        return None
+    at = min(prefix, len(target))
+    at = _unique_slide(body, at, at + extra, 0, len(body))
+    return None if at is None else (at, extra)
+
+
+def _segmentations(body: str, target: str):
+    """Ways to delete disjoint spans of `body` leaving `target`: one span if one does, else the
+    diff's spans, the earliest-kept and the latest-kept alignments. None if `target` is no subsequence."""
+    extra = len(body) - len(target)
+    if extra <= 0:
+        return
+    prefix = _common_prefix(body, target)
+    suffix = _common_prefix(body[::-1], target[::-1])
+    if prefix + suffix >= len(target):
+        at = min(prefix, len(target))
+        yield [(at, at + extra)]
+    leftmost = _leftmost_subsequence(body, target)
+    if leftmost is None:
+        return
+    opcodes = SequenceMatcher(None, body, target, autojunk=False).get_opcodes()
+    if all(tag in ("equal", "delete") for tag, *_ in opcodes):
+        yield [(i1, i2) for tag, i1, i2, _, _ in opcodes if tag == "delete"]
+    yield _gaps(leftmost, len(body))
+    last = len(body) - 1
+    yield _gaps([last - k for k in reversed(_leftmost_subsequence(body[::-1], target[::-1]))], len(body))
+
+
+def _gaps(kept: list[int], size: int) -> list[tuple[int, int]]:
+    """The spans of range(size) between the kept positions."""
+    spans = []
+    prev = 0
+    for k in [*kept, size]:
+        if k > prev:
+            spans.append((prev, k))
+        prev = k + 1
+    return spans
+
+
+def _unique_cuts(body: str, segments: list[tuple[int, int]]):
+    """(position, length) of each deletion among `segments` that some slide makes unique, single
+    segments first, then neighbours merged by sliding one onto the other."""
+    bounds = [0, *(j for _, j in segments)], [*(i for i, _ in segments), len(body)]
+    for k, (i, j) in enumerate(segments):
+        at = _unique_slide(body, i, j, bounds[0][k], bounds[1][k + 1])
+        if at is not None:
+            yield at, j - i
+    for k in range(len(segments) - 1):
+        (i1, j1), (i2, j2) = segments[k], segments[k + 1]
+        gap = i2 - j1
+        lo, hi = bounds[0][k], bounds[1][k + 2]
+        if body[i1:i1 + gap] == body[j1:i2]:  # the first slides right onto the second
+            at = _unique_slide(body, i2 - (j1 - i1), j2, lo, hi)
+            if at is not None:
+                yield at, (j1 - i1) + (j2 - i2)
+        if body[j2 - gap:j2] == body[j1:i2]:  # the second slides left onto the first
+            at = _unique_slide(body, i1, j1 + (j2 - i2), lo, hi)
+            if at is not None:
+                yield at, (j1 - i1) + (j2 - i2)
+
+
+def _unique_slide(body: str, i: int, j: int, lo: int, hi: int) -> int | None:
+    """A start in [lo, hi - (j - i)] where deleting j - i chars gives what deleting body[i:j] gives,
+    and the deleted string is unique in `body`."""
+    left = 0
+    while left < MAX_SLIDE and i - left - 1 >= lo and body[i - left - 1] == body[j - left - 1]:
+        left += 1
+    right = 0
+    while right < MAX_SLIDE and j + right < hi and body[i + right] == body[j + right]:
+        right += 1
+    length = j - i
+    for at in range(i - left, i + right + 1):
+        if find_unique(body, body[at:at + length]) == at:
+            return at
+    return None
+
+
+def _leftmost_subsequence(body: str, target: str) -> list[int] | None:
+    """Positions in `body` of `target`'s chars, each as early as possible; None if not a subsequence."""
+    kept = []
+    pos = 0
+    find = body.find
+    for char in target:
+        pos = find(char, pos)
+        if pos < 0:
+            return None
+        kept.append(pos)
+        pos += 1
+    return kept
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix, by halving (slice comparisons run in C)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _changed_chars(a: str, b: str) -> int:
+    """Chars that differ between two line terminators ("\\r\\n" vs "\\n" is one)."""
+    common = 0
+    while common < min(len(a), len(b)) and a[-1 - common] == b[-1 - common]:
+        common += 1
+    return len(a) + len(b) - 2 * common
