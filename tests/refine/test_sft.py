@@ -131,6 +131,25 @@ def test_resume_continues_from_the_saved_step(start, tmp_path):
     assert sft.latest_checkpoint(tmp_path / "resumed").name == "step-4"
 
 
+def test_lora_trains_adapters_only_and_saves_a_plain_model(start, tmp_path):
+    lm, tokenizer, examples = _examples(start, 8)
+    frozen = {k: v.clone() for k, v in lm.state_dict().items()}
+    lm = models.add_lora(lm, r=4, alpha=8, targets=("q_proj", "v_proj"))
+    total, trainable = models.count_parameters(lm)
+    assert 0 < trainable < total / 10
+    sft.train(lm, tokenizer, examples, sft.SFTConfig(lr=1e-2, batch_size=4, max_steps=2, save_steps=10), tmp_path)
+    ids = torch.tensor([examples[0]["input_ids"]])
+    with torch.no_grad():
+        expected = lm(input_ids=ids).logits
+    sft.save_model(lm, tokenizer, tmp_path / "out")
+    saved, _ = models.load(tmp_path / "out")
+    assert set(saved.state_dict()) == set(frozen)  # merged: no adapter weights left
+    with torch.no_grad():
+        torch.testing.assert_close(saved(input_ids=ids).logits, expected, rtol=1e-4, atol=1e-4)
+    assert not torch.equal(saved.state_dict()["model.layers.0.self_attn.q_proj.weight"],
+                           frozen["model.layers.0.self_attn.q_proj.weight"])
+
+
 def test_train_then_run_through_the_cli(annotations, tmp_path):
     from cli.main import app
 
