@@ -6,6 +6,7 @@ import typer
 
 from cli.annotate import annotate
 from cli.apply import apply
+from cli.eval import eval_app
 from cli.run import run
 from cli.show import show
 
@@ -22,6 +23,7 @@ app.command("run")(run)
 app.command("apply")(apply)
 app.command("show")(show)
 app.command("annotate")(annotate)
+app.add_typer(eval_app, name="eval")
 # ------------------------------------------------------------------------------------------------
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The `novel_words` evaluate module (see novel_words.py); a package so that installs ship its script."""
