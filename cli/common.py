@@ -7,6 +7,7 @@ from typing import Callable, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from programs.ops import Policy
 from refine.executors import Executor, ExecutorError, LocalExecutor
@@ -93,7 +94,7 @@ def execute(command: str, input_spec: str, output: str, config: PipelineConfig, 
     except KeyboardInterrupt:
         die("interrupted; rerun the same command to resume (finished shards are kept)", EXIT_INTERRUPTED)
     except ExecutorError as e:
-        die(str(e))
+        die(escape(str(e)))
     report(result)
     return result
 

@@ -214,10 +214,12 @@ def choose_executor(name: str, opts: RunOptions, address: str | None, gpus_per_r
     if gpus_per_replica < 0:
         die(f"--gpus-per-replica must be >= 0, got {gpus_per_replica}")
     check_positive("--replicas", replicas, allow_none=True)
+    from rich.markup import escape
+
     from refine.executors import ExecutorError
     from refine.executors.ray_executor import RayExecutor, RaySettings
 
     try:
         return RayExecutor(opts, RaySettings(address=address, replicas=replicas, gpus_per_replica=gpus_per_replica))
     except ExecutorError as e:
-        die(str(e))
+        die(escape(str(e)))  # the message's `refine[ray]` is not rich markup

@@ -51,7 +51,7 @@ def import_ray():
     try:
         import ray
     except ImportError as e:
-        raise ExecutorError(f"--executor ray needs Ray, which is not installed: {INSTALL_HINT}") from e
+        raise ExecutorError(f"--executor ray needs Ray: {INSTALL_HINT}") from e
     return ray
 
 
@@ -221,6 +221,7 @@ class RayExecutor:
                 reader.close()
             if slots is not None:
                 failed = self._dispatch(todo, slots, plan.out, pipeline)
+                plan.out.prune(plan.shards)  # every shard is back: sweep temp files of workers that died
         finally:
             if slots is not None:
                 slots.close()
