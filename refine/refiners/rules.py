@@ -461,7 +461,8 @@ def _gopher(cfg: RulesConfig, rules: frozenset[str], text: str, tokens: list[str
 
 def _ngram_rules(cfg: RulesConfig, rules: frozenset[str], tokens: list[str], n_chars: int) -> tuple[str, str] | None:
     """Gopher's n-gram repetition rules, on 64-bit n-gram hashes built incrementally with numpy (a
-    Python loop over n-grams would cost more than every other rule together)."""
+    Python loop over n-grams would cost more than every other rule together). Token hashes are
+    Python's `hash`, salted per process: only equality within one document matters."""
     ids = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens)).view(np.uint64)
     lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
     cum = np.concatenate(([0], np.cumsum(lens)))
