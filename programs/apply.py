@@ -43,7 +43,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from programs.lines import split_lines
 from programs.ops import (
     ApplyResult,
     DropDoc,
@@ -124,14 +123,16 @@ def apply(
     if not local and not ranges:  # nothing can change the text: no need to cut it into lines
         return _judge(text, text, _in_order(effects), _in_order(errors), policy)
 
-    lines = split_lines(text)
-    n = len(lines)
+    # The lines of `split_lines(text)`, held as the pieces between "\n"s (no copy per line): line i
+    # is segs[i] plus "\n", except a last line without terminator; a CRLF line's "\r" stays in its piece.
+    segs = text.split("\n")
+    n = len(segs) - 1 if segs[-1] == "" else len(segs)
     edited = False
     for pi, oi, op, scope in local:
         if type(op) is RemoveStr:
-            outcome = _remove_str(lines, n, op, scope)
+            outcome = _remove_str(segs, n, op, scope)
         else:
-            outcome = _normalize(lines, n, op, scope)
+            outcome = _normalize(segs, n, op, scope)
         if type(outcome) is _Fail:
             errors.append(OpError(outcome.code, outcome.message, op, pi, oi))
         else:
@@ -139,17 +140,19 @@ def apply(
             edited = edited or replacements > 0
             effects.append(OpEffect(op, pi, oi, chars_removed=removed, replacements=replacements))
 
-    spans = _remove_ranges(lines, n, ranges, errors, effects) if ranges else []
+    spans = _remove_ranges(segs, n, ranges, errors, effects) if ranges else []
     if spans:
-        parts = []
+        kept: list[str] = []
         prev = 0
         for a, b in spans:
-            parts.append("".join(lines[prev:a]))
+            kept += segs[prev:a]
             prev = b + 1
-        parts.append("".join(lines[prev:]))
-        new_text = "".join(parts)
+        kept += segs[prev:]
+        if prev == len(segs):  # the last line went, and it had no terminator: end after the "\n" before it
+            kept.append("")
+        new_text = "\n".join(kept)
     else:
-        new_text = "".join(lines) if edited else text
+        new_text = "\n".join(segs) if edited else text
     return _judge(text, new_text, _in_order(effects), _in_order(errors), policy)
 
 
@@ -171,33 +174,37 @@ def _scope_bounds(n: int, scope: tuple[int, int] | None) -> tuple[int, int]:
     return max(0, scope[0]), min(n - 1, scope[1])
 
 
-def _remove_str(lines: list[str], n: int, op: RemoveStr, scope) -> tuple[int, int] | _Fail:
-    """Edit `lines` in place; (chars removed, 1) or why not."""
+def _body_end(segs: list[str], i: int) -> int:
+    """Where line i's body ends in its piece: before a "\r" that precedes the line's "\n"."""
+    seg = segs[i]
+    if seg.endswith("\r") and i < len(segs) - 1:
+        return len(seg) - 1
+    return len(seg)
+
+
+def _remove_str(segs: list[str], n: int, op: RemoveStr, scope) -> tuple[int, int] | _Fail:
+    """Edit line `op.line` in place; (chars removed, 1) or why not."""
     i = op.line
     if not 0 <= i < n:
         return _Fail("out_of_range", f"line {i} is not in the document (lines 0..{n - 1})")
     if scope is not None and not scope[0] <= i <= scope[1]:
         return _Fail("out_of_range", f"line {i} is outside the chunk (lines {scope[0]}..{scope[1]})")
-    line = lines[i]
-    if line.endswith("\n"):
-        cut = -2 if line.endswith("\r\n") else -1
-        body, term = line[:cut], line[cut:]
-    else:
-        body, term = line, ""
     s = op.del_str
     if not s:
         return _Fail("not_found", "del_str is empty")
-    at = find_unique(body, s)
+    seg = segs[i]
+    end = _body_end(segs, i)
+    at = find_unique(seg[:end], s)
     if at == NOT_FOUND:
         return _Fail("not_found", f"del_str does not occur in line {i}")
     if at == AMBIGUOUS:
         return _Fail("ambiguous", f"del_str occurs more than once in line {i}")
-    lines[i] = body[:at] + body[at + len(s):] + term
+    segs[i] = seg[:at] + seg[at + len(s):]
     return len(s), 1
 
 
-def _normalize(lines: list[str], n: int, op: Normalize, scope) -> tuple[int, int] | _Fail:
-    """Edit `lines` in place; (net chars removed, replacements) or why not."""
+def _normalize(segs: list[str], n: int, op: Normalize, scope) -> tuple[int, int] | _Fail:
+    """Edit the lines of the scope in place; (net chars removed, replacements) or why not."""
     src, dst = op.source_str, op.target_str
     if "\n" in src or "\n" in dst:
         return _Fail("conflict", "a newline in normalize() would renumber the lines")
@@ -206,28 +213,37 @@ def _normalize(lines: list[str], n: int, op: Normalize, scope) -> tuple[int, int
     lo, hi = _scope_bounds(n, scope)
     if lo > hi:
         return _Fail("out_of_range", f"the chunk {scope} is not in the document (lines 0..{n - 1})")
-    count = 0
-    plain = "\r" not in src  # then no match can touch a terminator, which is only "\r" and "\n"
-    for i in range(lo, hi + 1):
-        line = lines[i]
-        if src not in line:
-            continue
-        if plain:
-            c = line.count(src)
-            lines[i] = line.replace(src, dst)
+    if "\r" not in src:
+        # No match can reach a terminator ("\r\n" or "\n") nor span two lines: one pass in C over the
+        # scope's pieces joined, which splits back into as many pieces since neither string has "\n".
+        chunk = "\n".join(segs[lo:hi + 1])
+        replaced = chunk.replace(src, dst)
+        if len(src) != len(dst):  # the length change counts the replacements, without a second pass
+            count = (len(chunk) - len(replaced)) // (len(src) - len(dst))
         else:
-            cut = -2 if line.endswith("\r\n") else (-1 if line.endswith("\n") else len(line))
-            body, term = line[:cut], line[cut:]
-            c = body.count(src)
+            count = chunk.count(src) if replaced != chunk or src in chunk else 0
+        if count:
+            segs[lo:hi + 1] = replaced.split("\n")
+    else:
+        count = 0
+        for i in range(lo, hi + 1):
+            seg = segs[i]
+            end = _body_end(segs, i)
+            c = seg.count(src, 0, end)
             if c:
-                lines[i] = body.replace(src, dst) + term
-        count += c
+                segs[i] = seg[:end].replace(src, dst) + seg[end:]
+                count += c
     if not count:
         return _Fail("not_found", f"source_str does not occur in lines {lo}..{hi}")
     return count * (len(src) - len(dst)), count
 
 
-def _remove_ranges(lines, n, ranges, errors, effects) -> list[tuple[int, int]]:
+def _line_chars(segs: list[str], a: int, b: int) -> int:
+    """Chars of lines a..b with their terminators."""
+    return sum(map(len, segs[a:b + 1])) + (b - a + 1) - (b == len(segs) - 1)
+
+
+def _remove_ranges(segs, n, ranges, errors, effects) -> list[tuple[int, int]]:
     """Validate the ranges, credit each with the lines it newly removes; the merged spans, sorted."""
     merged: list[tuple[int, int]] = []  # disjoint, sorted, non-adjacent
     for pi, oi, op, scope in ranges:
@@ -250,16 +266,15 @@ def _remove_ranges(lines, n, ranges, errors, effects) -> list[tuple[int, int]]:
             if e < a - 1 or s > b + 1:
                 keep.append((s, e))
                 continue
-            # uncovered part of [a, b] before this span
-            if s > cursor:
+            if s > cursor:  # the part of [a, b] before this span is new
                 stop = min(s - 1, b)
                 new_lines += stop - cursor + 1
-                new_chars += sum(map(len, lines[cursor:stop + 1]))
+                new_chars += _line_chars(segs, cursor, stop)
             cursor = max(cursor, e + 1)
             lo, hi = min(lo, s), max(hi, e)
         if cursor <= b:
             new_lines += b - cursor + 1
-            new_chars += sum(map(len, lines[cursor:b + 1]))
+            new_chars += _line_chars(segs, cursor, b)
         keep.append((lo, hi))
         keep.sort()
         merged = keep

@@ -328,3 +328,30 @@ def test_effects_account_for_every_char_and_lines_match_a_reference(lines, range
         assert result.text.count("\n") == n - len(removed)
     if not removed and not any(isinstance(o, RemoveStr) for o in ops):
         assert result.text == text
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet="ab\r\n", max_size=12), data=st.data())
+def test_numbering_is_split_lines(text, data):
+    from programs.lines import line_body, split_lines
+
+    lines = split_lines(text)
+    if not lines:
+        return
+    i = data.draw(st.integers(0, len(lines) - 1))
+    expected = "".join(lines[:i] + lines[i + 1:])
+    result = apply(text, prog(RemoveLines(i, i)))
+    assert result.text == expected or (not expected.strip() and result.drop_reason == "empty")
+    body = line_body(lines[i])
+    if body:
+        j = data.draw(st.integers(0, len(body) - 1))
+        cut = body[j:]
+        result = apply(text, prog(RemoveStr(i, cut)))
+        if find_unique(body, cut) == j:
+            edited = "".join(lines[:i] + [body[:j] + lines[i][len(body):]] + lines[i + 1:])
+            assert result.text == edited or (not edited.strip() and result.drop_reason == "empty")
+        else:
+            assert codes(result) == ["ambiguous"]
+        result = apply(text, prog(Normalize(body, "X")))
+        assert result.effects[0].replacements >= 1
+        assert result.text.count("\n") == text.count("\n") or not result.kept
