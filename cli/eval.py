@@ -133,12 +133,11 @@ def compare(
     """Put several refined variants of one raw corpus side by side in one report."""
     from evals.compare import headline_table, write_compare_report
     from evals.corpus import raw_input_of, read_raw, read_refined, variant_name
-    from evals.data_report import evaluate_data
+    from evals.data_report import diversity_words, evaluate_data
 
     gold_labels = _gold(gold)
-    scorer_model, encoder_model = _tools(scorer, encoder)
     raws: dict = {}
-    results, inputs = {}, {}
+    variants: dict = {}  # name -> (spec, refined corpus, raw spec)
     for spec in refined:
         corpus = _guard(spec, lambda: read_refined(spec, text_field, id_field))
         raw_spec = raw or raw_input_of(corpus)
@@ -146,11 +145,16 @@ def compare(
             die(f"{spec}: give the raw corpus with --raw (it is not a `refine run` output whose input still exists)")
         if raw_spec not in raws:
             raws[raw_spec] = _guard(raw_spec, lambda: read_raw(raw_spec, text_field, id_field))
-        name = _unique(variant_name(spec), results)
+        variants[_unique(variant_name(spec), variants)] = (spec, corpus, raw_spec)
+    # every column's diversity on the same number of words
+    budget = min(_guard(s, lambda: diversity_words(raws[r], c)) for s, c, r in variants.values())
+    scorer_model, encoder_model = _tools(scorer, encoder)
+    results, inputs = {}, {}
+    for name, (spec, corpus, raw_spec) in variants.items():
         note(f"[bold]{name}[/]")
         results[name] = _guard(spec, lambda: evaluate_data(
             raws[raw_spec], corpus, gold=gold_labels, scorer=scorer_model, encoder=encoder_model, sample=sample,
-            pii_names=pii_names, log=lambda step: note(f"[dim]… {step}[/]")))
+            pii_names=pii_names, diversity_budget=budget, log=lambda step: note(f"[dim]… {step}[/]")))
         inputs[name] = {"refined": spec, "raw": raw_spec}
     paths = write_compare_report(output, results, inputs)
     table, _ = headline_table(results)

@@ -105,8 +105,10 @@ def compare_sections(results: Mapping[str, DataResult]) -> list[Section]:
             {n: [lookup(nums[n], p) for p in (("gold", "lines", "precision"), ("gold", "lines", "recall"),
                                                 ("gold", "lines", "f1"), ("gold", "docs", "f1"))] for n in names},
             title="Agreement with gold")))
+    words = lookup(first.numbers, ("diversity", "words_measured"))
     text = ("Each column is one refined variant, measured with the same functions and the same sampled documents; "
-            "the raw column gives the raw corpus's value where there is one.")
+            "the raw column gives the raw corpus's value where there is one. distinct-n and compression use the "
+            f"first {format_value(words)} words of every column.")
     return [Section("Variants side by side", text, [table]), Section("Plots", "", [], figures)]
 
 

@@ -26,6 +26,8 @@ from evals import plots
 from refine.io import InputError
 
 DEFAULT_SAMPLE = 500
+#: distinct-n and compression are measured on the first this-many words of each side at most (memory).
+DIVERSITY_MAX_WORDS = 2_000_000
 
 
 @dataclass
@@ -47,9 +49,22 @@ def _noop(_: str) -> None:
     pass
 
 
+def diversity_words(raw: Corpus, refined: RefinedCorpus) -> int:
+    """The most words distinct-n and compression can use on both sides of this pair (see `diversity`).
+
+    A comparison passes the smallest over its variants to every `evaluate_data`, so all columns,
+    and the raw one, are measured on the same number of words."""
+    ids, _ = _universe(raw, refined)
+    raw_words = sum(retention.word_count(raw.texts[i]) for i in ids)
+    refined_words = sum(retention.word_count(refined.texts[i]) for i in ids if i in refined.texts)
+    return min(raw_words, refined_words, DIVERSITY_MAX_WORDS)
+
+
 def evaluate_data(raw: Corpus, refined: RefinedCorpus, *, gold: dict | None = None, scorer: Scorer | None = None,
                   encoder: Encoder | None = None, sample: int = DEFAULT_SAMPLE, pii_names: bool = True,
-                  log: Callable[[str], None] = _noop) -> DataResult:
+                  diversity_budget: int | None = None, log: Callable[[str], None] = _noop) -> DataResult:
+    """Every data-level number of `refined` against `raw` (see the module doc); `diversity_budget` caps
+    the words distinct-n and compression use (default: `diversity_words` of this pair)."""
     ids, outside = _universe(raw, refined)
     raw_texts = [raw.texts[i] for i in ids]
     ref_texts = [refined.texts.get(i) for i in ids]
@@ -89,7 +104,7 @@ def evaluate_data(raw: Corpus, refined: RefinedCorpus, *, gold: dict | None = No
 
     log("diversity")
     numbers["diversity"] = _diversity(raw, refined, raw_texts, [r for _, _, r in kept if r.strip()], sampled,
-                                      sampled_kept, encoder)
+                                      sampled_kept, encoder, diversity_budget)
 
     if scorer is not None:
         log(f"scoring with {scorer.model_dir}")
@@ -153,11 +168,13 @@ def _faithfulness(kept: list[tuple[str, str, str]], sampled: set[str]) -> dict:
 
 
 def _diversity(raw: Corpus, refined: RefinedCorpus, raw_texts: list[str], ref_texts: list[str],
-               sampled: list[str], sampled_kept: list[str], encoder: Encoder | None) -> dict:
-    out = {"raw": {**diversity.distinct(raw_texts), "compression_ratio": diversity.compression_ratio(raw_texts)},
-           "refined": {**diversity.distinct(ref_texts),
-                       "compression_ratio": diversity.compression_ratio(ref_texts)},
-           "encoder": encoder.model_dir if encoder is not None else None}
+               sampled: list[str], sampled_kept: list[str], encoder: Encoder | None, cap: int | None) -> dict:
+    budget = min(sum(map(retention.word_count, raw_texts)), sum(map(retention.word_count, ref_texts)),
+                 DIVERSITY_MAX_WORDS if cap is None else cap)
+    out: dict = {"words_measured": budget, "encoder": encoder.model_dir if encoder is not None else None}
+    for side, texts in (("raw", raw_texts), ("refined", ref_texts)):
+        head = diversity.take_words(texts, budget)
+        out[side] = {**diversity.distinct(head), "compression_ratio": diversity.compression_ratio(head)}
     if encoder is not None:
         out["raw"]["embedding_distance"] = diversity.mean_pairwise_distance(
             encoder.embed([raw.texts[i] for i in sampled]))
@@ -323,7 +340,7 @@ def _faithfulness_section(f: dict) -> Section:
             ["characters inserted", e["inserted"]], ["characters replaced", e["replaced"]],
             ["characters deleted", e["deleted"]],
             ["inserted or replaced per 1,000 refined chars", e["inserted_or_replaced_per_1k_chars"]],
-            ["documents with insertions", pct(e["share_docs_inserting"])]]
+            ["documents with insertions or replacements", pct(e["share_docs_inserting"])]]
     text = ("Over kept documents. Novel words are refined words (\\w+ runs) absent from the raw document "
             "(RefineX: 0.00 for deletion programs, 5.5-19.3 for end-to-end rewriting). Character edits are "
             f"measured on {e['docs']:,} sampled documents.")
@@ -342,7 +359,10 @@ def _diversity_section(d: dict) -> Section:
                                               {"raw": [d["raw"][k] for k in distinct],
                                                "refined": [d["refined"][k] for k in distinct]},
                                               title="Distinct n-grams"))
-    text = "" if d["encoder"] else "No encoder given (--encoder DIR or auto): embedding distance not measured."
+    text = (f"distinct-n and compression on the first {d['words_measured']:,} words of each side (the same number "
+            "for both: both measures depend on corpus size); embedding distance on the sampled documents.")
+    if not d["encoder"]:
+        text += " No encoder given (--encoder DIR or auto): embedding distance not measured."
     return Section("Diversity", text, [Table(["", "raw", "refined"], rows)], [fig])
 
 

@@ -4,6 +4,8 @@ Refining should keep the raw data's diversity (GDR checks this; synthetic rewrit
 distinct-n is unique n-grams / all n-grams over the corpus (n-grams do not cross documents); the
 compression ratio is raw bytes / zlib bytes of the concatenated corpus (higher: more repetitive); the
 embedding spread is the mean cosine distance between distinct pairs of document embeddings.
+distinct-n falls and compressibility rises as a corpus grows, so compare corpora on the same number
+of words (`take_words`): a refined corpus is smaller than its raw one and would look more diverse.
 """
 
 from __future__ import annotations
@@ -12,6 +14,22 @@ import zlib
 from typing import Iterable, Sequence
 
 import numpy as np
+
+
+def take_words(texts: Iterable[str], budget: int) -> list[str]:
+    """The texts, in order, up to `budget` whitespace words in all (the last one cut short)."""
+    out: list[str] = []
+    left = budget
+    for text in texts:
+        if left <= 0:
+            break
+        tokens = text.split()
+        if len(tokens) <= left:
+            out.append(text)
+        else:
+            out.append(" ".join(tokens[:left]))
+        left -= len(tokens)
+    return out
 
 
 def distinct_n(texts: Iterable[str], n: int) -> float:

@@ -63,8 +63,7 @@ class _Frame:
                       f'role="img" aria-label="{escape(title)}" font-family="sans-serif" font-size="11">',
                       f"<title>{escape(title)}</title>",
                       f'<rect width="{width}" height="{height}" fill="#fff"/>',
-                      f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="13" font-weight="bold">'
-                      f"{escape(title)}</text>"]
+                      f'<text x="{LEFT}" y="20" font-size="13" font-weight="bold">{escape(title)}</text>']
         if xlabel:
             self.parts.append(f'<text x="{LEFT + self.plot_w / 2}" y="{height - 8}" text-anchor="middle">'
                               f"{escape(xlabel)}</text>")
@@ -105,13 +104,15 @@ class _Frame:
             self.parts.append(f'<text x="{px:.1f}" y="{base + 16}" text-anchor="middle">{fmt(t)}</text>')
 
     def legend(self, names: Sequence[str]) -> None:
+        """One row above the plot area, right-aligned, so it never hides data."""
         if len(names) < 2:
             return
-        x = LEFT + self.plot_w - 8
-        for i, name in enumerate(names):
-            y = TOP + 6 + 16 * i
-            self.parts.append(f'<rect x="{x - 10}" y="{y}" width="10" height="10" fill="{color(i)}"/>')
-            self.parts.append(f'<text x="{x - 14}" y="{y + 9}" text-anchor="end">{escape(name)}</text>')
+        x = self.w - RIGHT
+        for i, name in reversed(list(enumerate(names))):
+            x -= 10
+            self.parts.append(f'<rect x="{x}" y="{TOP - 14}" width="10" height="10" fill="{color(i)}"/>')
+            self.parts.append(f'<text x="{x - 4}" y="{TOP - 5}" text-anchor="end">{escape(name)}</text>')
+            x -= 4 + 6.5 * len(name) + 12  # about 6.5 px per character at 11 px
 
     def add(self, element: str) -> None:
         self.parts.append(element)

@@ -86,7 +86,10 @@ def test_known_numbers_on_a_hand_made_corpus(corpora):
     assert g["line_sources"] == {"audit": 0, "alignment": 2}
     assert (g["docs"]["tp"], g["docs"]["fp"], g["docs"]["fn"]) == (1, 1, 1)  # d2 / d3 emptied / d4 kept
     assert g["docs"]["f1"] == 0.5
-    assert n["diversity"]["refined"]["distinct_1"] > 0 and n["diversity"]["encoder"] is None
+    d = n["diversity"]
+    assert d["words_measured"] == 69 and d["encoder"] is None  # the refined side's 69 words; the raw has 105
+    raw_head = " ".join(" ".join(RAW[k].split()) for k in ("d0", "d1", "d2", "d3", "d4")).split()[:69]
+    assert d["raw"]["distinct_1"] == pytest.approx(len(set(raw_head)) / 69)
 
 
 def test_sample_ids_are_stable_and_independent_of_the_rest_of_the_corpus():

@@ -168,6 +168,12 @@ def test_distinct_n_on_a_tiny_corpus():
         diversity.distinct_n(texts, 0)
 
 
+def test_take_words_cuts_a_corpus_to_a_word_budget():
+    assert diversity.take_words(["a b c", "d e", "f"], 4) == ["a b c", "d"]
+    assert diversity.take_words(["a b c", "d e"], 5) == ["a b c", "d e"]
+    assert diversity.take_words(["a b"], 0) == []
+
+
 def test_compression_ratio_rises_with_repetition():
     rng = random.Random(1)
     vocab = [f"w{i}" for i in range(2000)]
