@@ -3,11 +3,12 @@
 A gold file is JSONL (or any corpus format) with, per document, `id` and any of: `removed_lines`
 (0-based line numbers, as `programs.lines.split_lines` numbers them), `labels` (one 0/1 per line,
 1 = remove), `doc_label` (1 = drop) or `keep` (bool). The rows of a `refine annotate` dataset are gold
-rows as they are (only their doc-stage rows are read). Removal is the positive class at both levels.
+rows as they are (its directory or train.jsonl; only doc-stage rows are read, matched by `doc_id`). Removal is the positive class at both levels.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Iterable, Sequence
@@ -15,6 +16,7 @@ from typing import Iterable, Sequence
 from programs.lines import line_body, split_lines
 from programs.ops import ProgramError, RemoveLines
 from programs.parse import try_parse
+from refine.annotate.dataset import ROWS_FILE
 from refine.io import InputError, SourceReader, resolve_inputs
 
 ALL_ROWS = 1 << 62
@@ -33,6 +35,10 @@ class GoldDoc:
 
 
 def read_gold(spec: str) -> dict[str, GoldDoc]:
+    """Gold labels by document id, from a file, a glob, or a `refine annotate` output directory."""
+    rows_file = os.path.join(spec, ROWS_FILE)
+    if os.path.isdir(spec) and os.path.isfile(rows_file):
+        spec = rows_file  # an annotate dataset: its stats.json is not gold
     gold: dict[str, GoldDoc] = {}
     for source in resolve_inputs(spec):
         reader = SourceReader(source)
@@ -44,9 +50,10 @@ def read_gold(spec: str) -> dict[str, GoldDoc]:
                 row = raw.record
                 if row.get("stage") not in (None, "doc"):
                     continue  # an annotate dataset's chunk rows repeat what the doc row says
-                if row.get("id") in (None, ""):
+                doc_id = row.get("doc_id", row.get("id"))  # annotate rows: id "<doc>/doc", doc_id "<doc>"
+                if doc_id in (None, ""):
                     raise GoldError(f"{where}: no 'id' (gold rows are matched to documents by id)")
-                gold[str(row["id"])] = gold_doc(row, where)
+                gold[str(doc_id)] = gold_doc(row, where)
         finally:
             reader.close()
     if not gold:

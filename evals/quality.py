@@ -25,11 +25,15 @@ class Scorer:
         archs = config.architectures or []
         self.kind = "classifier" if any(a.endswith(CLASSIFIER_SUFFIX) for a in archs) else "causal_lm"
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        if self.tokenizer.pad_token is None and self.tokenizer.eos_token is not None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token  # GPT-2-style tokenizers: batches need one
         if self.kind == "classifier":
             from transformers import AutoModelForSequenceClassification as Auto
         else:
             from transformers import AutoModelForCausalLM as Auto
         self.model = Auto.from_pretrained(model_dir).eval()
+        if getattr(self.model.config, "pad_token_id", None) is None:
+            self.model.config.pad_token_id = self.tokenizer.pad_token_id  # a classifier finds the last token by it
 
     def count_tokens(self, texts: Sequence[str], batch: int = 256) -> list[int]:
         counts: list[int] = []

@@ -85,13 +85,16 @@ def test_gold_rows_in_every_accepted_shape(tmp_path):
         gold_doc({"labels": [1, 0], "removed_lines": [1]})
     with pytest.raises(GoldError, match="no labels"):
         gold_doc({"id": "x"})
-    path = tmp_path / "gold.jsonl"
-    rows = [{"id": "a", "stage": "doc", "labels": [1, 0], "doc_label": 0},
-            {"id": "a", "stage": "chunk", "labels": [0, 0]},  # an annotate dataset's chunk row: ignored
+    path = tmp_path / "train.jsonl"  # shaped like a `refine annotate` dataset, beside its stats.json
+    rows = [{"id": "a/doc", "doc_id": "a", "stage": "doc", "labels": [1, 0], "doc_label": 0},
+            {"id": "a/chunk0", "doc_id": "a", "stage": "chunk", "labels": [0, 0]},  # chunk rows: ignored
             {"id": "b", "keep": False}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    gold = read_gold(str(path))
-    assert gold["a"].removed == {0} and gold["a"].drop is False and gold["b"].drop is True
+    (tmp_path / "stats.json").write_text(json.dumps({"docs": 2}, indent=1))
+    for spec in (path, tmp_path):
+        gold = read_gold(str(spec))
+        assert set(gold) == {"a", "b"}
+        assert gold["a"].removed == {0} and gold["a"].drop is False and gold["b"].drop is True
     path.write_text(json.dumps({"labels": [1]}) + "\n")
     with pytest.raises(GoldError, match="row 1: no 'id'"):
         read_gold(str(path))
