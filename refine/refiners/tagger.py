@@ -1,0 +1,94 @@
+"""The tagger refiner: one forward pass labels every line keep/remove and the document keep/drop.
+
+No generation, so no invalid programs and no per-token cost: lines are embedded by a frozen
+sentence encoder (cached per distinct line), a small GRU reads them in order, and the decisions
+become `remove_lines` / `drop_doc` programs. `--mode tagger --model DIR` loads a directory written
+by `refine train --kind tagger`. Options (`--set`): `threshold`, `doc_threshold` (probabilities
+at or above them remove / drop), `encoder` (a local encoder directory), `threads`.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from refine.document import Document
+from refine.options import RunOptions
+from refine.refiners.base import Refinement
+from refine.tagger.infer import Tagger
+from refine.tagger.spans import absorb_blank_lines, to_programs
+
+
+class TaggerRefiner:
+    name = "tagger"
+
+    def __init__(
+        self,
+        tagger: Tagger,
+        line_threshold: float | None = None,
+        doc_threshold: float | None = None,
+        stages: Sequence[str] = ("doc", "chunk"),
+        name: str = "tagger",
+    ):
+        self.tagger = tagger
+        self.line_threshold = tagger.line_threshold if line_threshold is None else line_threshold
+        self.doc_threshold = tagger.doc_threshold if doc_threshold is None else doc_threshold
+        self.stages = tuple(stages)
+        self.name = name
+
+    def refine(self, docs: Sequence[Document]) -> list[Refinement]:
+        scores = self.tagger.score([d.bodies for d in docs])
+        out = []
+        for doc, s in zip(docs, scores):
+            drop = s.drop >= self.doc_threshold
+            blank = [not b.strip() for b in doc.bodies]
+            remove = absorb_blank_lines((s.remove >= self.line_threshold).tolist(), blank)
+            out.append(
+                Refinement(
+                    doc_id=doc.id,
+                    programs=to_programs(remove, drop, self.stages),
+                    audit={
+                        "lines": len(remove),
+                        "removed_lines": int(sum(remove)),
+                        "mean_remove_prob": round(float(np.mean(s.remove)), 4) if len(s.remove) else 0.0,
+                        "drop_prob": round(s.drop, 4),
+                    },
+                )
+            )
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+def _float_option(opts: RunOptions, key: str) -> float | None:
+    value = opts.extra.get(key)
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"--set {key}= needs a probability in [0, 1], not {value!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"--set {key}= needs a probability in [0, 1], not {value}")
+    return value
+
+
+def refiner_from_dir(model_dir: str, opts: RunOptions, name: str) -> TaggerRefiner:
+    """A tagger refiner for a model directory, with the `--set` overrides of `opts` applied."""
+    threads = opts.extra.get("threads")
+    tagger = Tagger.load(model_dir, encoder=opts.extra.get("encoder"), threads=int(threads) if threads else None)
+    return TaggerRefiner(
+        tagger,
+        line_threshold=_float_option(opts, "threshold"),
+        doc_threshold=_float_option(opts, "doc_threshold"),
+        stages=opts.stages,
+        name=name,
+    )
+
+
+def from_options(opts: RunOptions) -> TaggerRefiner:
+    if not opts.model:
+        raise ValueError("--mode tagger needs --model DIR (a directory written by `refine train --kind tagger`)")
+    return refiner_from_dir(opts.model, opts, "tagger")

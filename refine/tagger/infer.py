@@ -1,0 +1,90 @@
+"""A trained tagger ready to score documents: the network, its encoder and its thresholds.
+
+`Tagger.score` is the one place where documents become per-line remove probabilities and a drop
+probability; the refiner, the benchmark and training's validation all call it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from refine.tagger.data import pad_batch
+from refine.tagger.encoder import LineEncoder
+from refine.tagger.features import line_features
+from refine.tagger.model import LineTagger
+
+
+@dataclass
+class Scores:
+    remove: np.ndarray  # float32, one probability per line
+    drop: float
+
+
+class Tagger:
+    def __init__(self, model: LineTagger, encoder: LineEncoder, max_lines_per_batch: int = 4096):
+        self.model = model.eval()
+        self.encoder = encoder
+        self.max_lines_per_batch = max_lines_per_batch
+
+    @classmethod
+    def load(cls, model_dir: str | Path, encoder: str | None = None, threads: int | None = None) -> "Tagger":
+        """Load a trained tagger; `encoder` overrides the encoder directory its config names."""
+        model = LineTagger.load(model_dir)
+        c = model.config
+        enc = LineEncoder(encoder or c.encoder, layers=c.encoder_layers, max_tokens=c.max_tokens, threads=threads)
+        if enc.dim != c.embed_dim:
+            raise ValueError(f"encoder {enc.name!r} gives {enc.dim}-d embeddings; {model_dir} expects {c.embed_dim}")
+        return cls(model, enc)
+
+    @property
+    def line_threshold(self) -> float:
+        return self.model.config.line_threshold
+
+    @property
+    def doc_threshold(self) -> float:
+        return self.model.config.doc_threshold
+
+    def score(self, docs: Sequence[Sequence[str]]) -> list[Scores]:
+        """Scores for documents given as their line bodies; batches are filled up to a line budget
+        so one encoder call embeds the lines of many short documents at once."""
+        order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
+        out: list[Scores | None] = [None] * len(docs)
+        batch: list[int] = []
+        lines = 0
+        for i in order:
+            if batch and lines + len(docs[i]) > self.max_lines_per_batch:
+                self._score_batch(docs, batch, out)
+                batch, lines = [], 0
+            batch.append(i)
+            lines += len(docs[i])
+        if batch:
+            self._score_batch(docs, batch, out)
+        return out  # type: ignore[return-value]
+
+    def _score_batch(self, docs: Sequence[Sequence[str]], idx: list[int], out: list) -> None:
+        nonempty = [i for i in idx if len(docs[i])]
+        for i in idx:
+            if not len(docs[i]):
+                out[i] = Scores(np.zeros(0, np.float32), 0.0)
+        if not nonempty:
+            return
+        flat = [line for i in nonempty for line in docs[i]]
+        vecs = self.encoder.encode(flat)
+        embeddings, start = [], 0
+        for i in nonempty:
+            embeddings.append(vecs[start : start + len(docs[i])])
+            start += len(docs[i])
+        batch = pad_batch(embeddings, [line_features(docs[i]) for i in nonempty])
+        with torch.inference_mode():
+            line_logits, doc_logits = self.model(
+                torch.from_numpy(batch.embeddings), torch.from_numpy(batch.features), torch.from_numpy(batch.mask)
+            )
+        line_p = torch.sigmoid(line_logits).numpy()
+        doc_p = torch.sigmoid(doc_logits).numpy()
+        for row, i in enumerate(nonempty):
+            out[i] = Scores(line_p[row, : len(docs[i])].copy(), float(doc_p[row]))

