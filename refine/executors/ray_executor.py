@@ -72,8 +72,22 @@ class ShardWorker:
             reader.close()
 
 
-def _run_task(config: PipelineConfig, output: str, refiner: Refiner, shard: Shard) -> ShardOutcome:
-    return ShardWorker(config, output, refiner).run(shard)
+#: The worker of the current run in this worker process, keyed by the refiner's object id: a process that
+#: runs many shards unpickles the refiner once and keeps its caches warm, as the local executor does.
+_WORKERS: dict[str, ShardWorker] = {}
+
+
+def _run_task(config: PipelineConfig, output: str, boxed_refiner: list, shard: Shard) -> ShardOutcome:
+    """One shard as a Ray task. The refiner's ref comes boxed in a list, so Ray does not fetch and
+    unpickle it for every task."""
+    ref = boxed_refiner[0]
+    worker = _WORKERS.get(ref.hex())
+    if worker is None:
+        import ray
+
+        _WORKERS.clear()  # another run's refiner: let it go
+        worker = _WORKERS[ref.hex()] = ShardWorker(config, output, ray.get(ref))
+    return worker.run(shard)
 
 
 class Replica:
@@ -107,7 +121,7 @@ class _Tasks:
         self.capacity = max(1, int(cpus / settings.cpus_per_worker) * settings.queued_per_worker)
         self._remote = ray.remote(num_cpus=settings.cpus_per_worker, max_retries=settings.max_retries,
                                   retry_exceptions=False)(_run_task)
-        self._args = (config, output, refiner_ref)
+        self._args = (config, output, [refiner_ref])
 
     def submit(self, shard: Shard):
         return self._remote.remote(*self._args, shard)
@@ -189,6 +203,11 @@ def _absolute(path: str | None) -> str | None:
     return os.path.abspath(path)
 
 
+def _absolute_if_local(path: str | None) -> str | None:
+    """A model given as a local directory, absolute; a hub name (`org/name`) as it is."""
+    return _absolute(path) if path is not None and os.path.exists(path) else path
+
+
 class RayExecutor:
     """Runs a plan on Ray (see module doc). `opts` are the run's options, which replicas build from."""
 
@@ -211,7 +230,9 @@ class RayExecutor:
         slots = None
         try:
             if todo and self.uses_replicas:
-                opts = dataclasses.replace(self.opts, cache=_absolute(self.opts.cache))
+                opts = dataclasses.replace(self.opts, cache=_absolute(self.opts.cache),
+                                           model=_absolute_if_local(self.opts.model),
+                                           prompts_file=_absolute(self.opts.prompts_file))
                 slots = _Replicas(self.ray, self.settings, pipeline.config, output, opts, len(todo))
             elif todo:
                 refiner = make_refiner()
