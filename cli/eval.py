@@ -13,6 +13,7 @@ import typer
 from rich.table import Table as RichTable
 
 from cli.common import console, die, note
+from cli.eval_train import probe, train
 from refine.io import InputError
 
 eval_app = typer.Typer(
@@ -177,4 +178,6 @@ def _unique(name: str, taken: dict) -> str:
 # --- commands: one line each (`train`, `refiner`: register yours here) ----------------------------
 eval_app.command("data")(data)
 eval_app.command("compare")(compare)
+eval_app.command("train")(train)
+eval_app.command("probe")(probe)
 # ------------------------------------------------------------------------------------------------

@@ -163,9 +163,12 @@ def histogram(series: Mapping[str, Sequence[float]], *, title: str, xlabel: str 
 
 
 def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float | None]], *, title: str,
-              ylabel: str = "") -> str:
-    """Grouped vertical bars: one group per category, one bar per series (None: no bar)."""
+              ylabel: str = "", errors: Mapping[str, Sequence[tuple[float, float] | None]] | None = None) -> str:
+    """Grouped vertical bars: one group per category, one bar per series (None: no bar); `errors` gives
+    (low, high) whiskers per bar, e.g. confidence intervals."""
+    errors = errors or {}
     values = [v for vs in series.values() for v in vs if v is not None and math.isfinite(v)]
+    values += [b for es in errors.values() for e in es if e is not None for b in e if math.isfinite(b)]
     if not categories or not values:
         return empty_plot(title)
     lo = min(0.0, min(values))
@@ -187,6 +190,11 @@ def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float | N
             frame.add(f'<rect x="{gx + si * bar_w:.1f}" y="{top:.1f}" width="{bar_w * 0.92:.1f}" '
                       f'height="{max(height, 0.5):.1f}" fill="{color(si)}">'
                       f"<title>{escape(name)} · {escape(cat)}: {fmt(v)}</title></rect>")
+            err = errors.get(name, [None] * len(categories))[ci]
+            if err is not None and all(math.isfinite(b) for b in err):
+                cx, y_lo, y_hi = gx + si * bar_w + bar_w * 0.46, frame.y(err[0]), frame.y(err[1])
+                frame.add(f'<path d="M{cx:.1f},{y_lo:.1f}V{y_hi:.1f}M{cx - 4:.1f},{y_lo:.1f}h8M{cx - 4:.1f},'
+                          f'{y_hi:.1f}h8" stroke="#222" stroke-width="1.2" fill="none"/>')
         label = cat if len(cat) <= 18 else cat[:17] + "…"
         frame.add(f'<text x="{LEFT + (ci + 0.5) * group_w:.1f}" y="{TOP + frame.plot_h + 16}" '
                   f'text-anchor="middle">{escape(label)}</text>')
