@@ -211,8 +211,10 @@ def write_report(path: Path, args, rows: list[dict], init_s: float, load: tuple,
         "corpora are) do not pay this.",
         "",
         f"Reading the numbers: wall times here are bounded by the machine, not by Ray. With a load average "
-        f"near {load[0]:.0f} on 2 cores, a second worker process does not get a second core to itself, so 2 "
-        "workers add little; on a cluster each worker has cores of its own. CPU time is the load-independent "
+        f"near {load[0]:.0f} on 2 cores, a second worker process gets no second core to itself: 2 workers "
+        f"{'were slower than 1' if speedup < 1 else 'gained little over 1'} (x{speedup:.2f}), and the same "
+        f"work took {ray2['cpu_s']:.1f} CPU s instead of {ray1['cpu_s']:.1f} (contention: caches, context "
+        "switches). On a cluster each worker has cores of its own. CPU time is the load-independent "
         f"view: of the Ray executor's {1000 * (ray1['cpu_s'] - local['cpu_s']) / n:+.3f} CPU ms per document, "
         f"re-reading the file's skipped rows accounts for about {1000 * (reads[0] - reads[1]) / n:.3f}; the "
         "rest is task dispatch and Ray's daemons. A model refiner (milliseconds to seconds per document) "

@@ -117,7 +117,7 @@ def test_a_cpu_task_killed_mid_shard_is_retried_and_nothing_is_lost(tmp_path, cl
     check_a_killed_worker_is_retried(tmp_path, corpus, [])
 
 
-def test_a_failing_shard_is_recorded_not_retried_and_the_others_finish(tmp_path, cluster, corpus):
+def test_a_failing_shard_is_recorded_and_the_others_finish(tmp_path, cluster, corpus):
     result = invoke(corpus, tmp_path / "out", "--mode", "fake_refiner", "--shard-size", "10", "--executor", "ray",
                     "--set", "fail_on=BUY NOW")
     assert result.exit_code == 1 and "Rerun the same command" in result.output
