@@ -16,6 +16,7 @@ from typing import Sequence
 
 from evals.gold import doc_scores, line_scores, prf
 from programs.apply import apply
+from programs.lines import split_lines
 from programs.ops import DropDoc, Program, ProgramError, RemoveLines
 from programs.parse import try_parse
 from programs.render import render
@@ -111,8 +112,11 @@ def error_counts(text: str, programs: Sequence[Program | ProgramError]) -> Count
     return counts
 
 
-def score(docs: Sequence[DocPrograms], dialect: str = "prox") -> dict:
-    """Every refiner metric over `docs` (see the module docstring), as a JSON-ready dict."""
+def score(docs: Sequence[DocPrograms], dialect: str = "prox", drop_removes_lines: bool = False) -> dict:
+    """Every refiner metric over `docs` (see the module docstring), as a JSON-ready dict.
+
+    `drop_removes_lines`: a document the prediction drops loses every line, as in the pipeline (the
+    refiner judged end to end); by default the chunk programs alone are scored (the stages apart)."""
     doc_texts = [d.predicted_doc for d in docs if d.predicted_doc is not None]
     chunk_texts = [t for d in docs for t, _ in d.predicted]
     scored_docs = [d for d in docs if d.predicted_doc is not None]
@@ -129,11 +133,15 @@ def score(docs: Sequence[DocPrograms], dialect: str = "prox") -> dict:
         if d.predicted_doc is not None:
             errors.update(error_counts(d.text, parse_scoped([(d.predicted_doc, None)], dialect)))
     for d in kept:
-        pred_sets.append(removed_lines(d.text, parse_scoped(d.predicted, dialect)))
+        if drop_removes_lines and drops(d.predicted_doc, dialect):
+            pred_sets.append(set(range(len(split_lines(d.text)))))
+        else:
+            pred_sets.append(removed_lines(d.text, parse_scoped(d.predicted, dialect)))
         gold_sets.append(removed_lines(d.text, parse_scoped(d.gold, dialect)))
     macro, macro_docs = macro_line_f1(pred_sets, gold_sets)
     return {
         "documents": len(docs),
+        "drop_removes_lines": drop_removes_lines,
         "programs": {"doc": len(doc_texts), "chunk": len(chunk_texts)},
         "validity": {"all": validity(doc_texts + chunk_texts, dialect), "doc": validity(doc_texts, dialect),
                      "chunk": validity(chunk_texts, dialect)},

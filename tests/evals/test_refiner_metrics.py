@@ -105,6 +105,9 @@ def test_score_puts_it_together():
     # documents: predicted drops b, c (d's output does not parse: kept); gold drops c, d
     assert (s["doc"]["tp"], s["doc"]["fp"], s["doc"]["fn"]) == (1, 1, 1)
     assert s["errors"] == {"syntax": 2}
+    # end to end, b's drop removes all six of its lines: pred {1,2,3} + {0..5} vs gold {2,3,4} + {3}
+    e = score(docs, drop_removes_lines=True)["line"]["micro"]
+    assert (e["tp"], e["fp"], e["fn"]) == (3, 6, 1)
 
 
 def test_score_refuses_misaligned_chunks():

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import torch
-import typer
 from typer.testing import CliRunner
 
 from programs.ops import Normalize, Program, RemoveLines, RemoveStr
@@ -153,17 +152,6 @@ def test_lora_trains_adapters_only_and_saves_a_plain_model(start, tmp_path):
 def test_train_then_run_through_the_cli(annotations, tmp_path):
     from cli.main import app
 
-    registered = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
-    if not {"train", "run", "eval"} <= registered:  # until cli.main registers them all: the same functions
-        from cli.eval_refiner import refiner
-        from cli.run import run
-        from cli.train import train
-
-        app, evals = typer.Typer(), typer.Typer()
-        app.command("train")(train)
-        app.command("run")(run)
-        evals.command("refiner")(refiner)
-        app.add_typer(evals, name="eval")
     runner = CliRunner()
     out = tmp_path / "model"
     result = runner.invoke(app, ["train", str(annotations), str(out), "--kind", "generative", "--from-config", "tiny",
