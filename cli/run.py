@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import enum
 import json
 import posixpath
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -30,6 +32,15 @@ class Backend(str, enum.Enum):
 
 STAGES = ("doc", "chunk")
 CACHE_FILE = "cache.sqlite"  # default request cache, inside OUTPUT: a resumed run pays for nothing twice
+
+
+def default_cache(output: str) -> str:
+    """OUTPUT/cache.sqlite for a local OUTPUT; SQLite needs a local file, so a remote OUTPUT
+    (`s3://…`) gets one under ~/.cache/refine named after it, still found again on resume."""
+    if "://" not in output or output.startswith("file://"):
+        return posixpath.join(output.removeprefix("file://"), CACHE_FILE)
+    digest = hashlib.sha256(output.rstrip("/").encode("utf-8")).hexdigest()[:16]
+    return str(Path.home() / ".cache" / "refine" / "requests" / f"{digest}.sqlite")
 
 
 def choose_mode(mode: str | None, model: str | None) -> tuple[str, str]:
@@ -109,7 +120,7 @@ def run(
     force: Annotated[bool, typer.Option(
         help="Resume even if OUTPUT/run.json records different options.")] = False,
     cache: Annotated[Optional[str], typer.Option(
-        help=f"Request cache (SQLite) path. Default: OUTPUT/{CACHE_FILE}.")] = None,
+        help=f"Request cache (SQLite) path. Default: OUTPUT/{CACHE_FILE} (for a remote OUTPUT, a file under ~/.cache/refine).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not cache model requests.")] = False,
     instruction: Annotated[str, typer.Option(
         help="Rewrite mode: pii, detox, clean, or a prompt file path.")] = "clean",
@@ -164,7 +175,7 @@ def run(
                       batch_size=batch_size, concurrency=concurrency, device=device, stages=stage_list,
                       dialect=dialect.value, on_error=on_error.value, max_errors=max_errors,
                       min_kept_ratio=min_kept_ratio, min_words=min_words, instruction=instruction,
-                      cache=None if no_cache else (cache or posixpath.join(output, CACHE_FILE)))
+                      cache=None if no_cache else (cache or default_cache(output)))
     try:
         opts = apply_settings(opts, set_ or [])
         check_mode(opts.mode)  # before OUTPUT/run.json records a mode that cannot run

@@ -159,3 +159,12 @@ def test_rules_mode_on_the_shipped_sample(tmp_path):
     assert 0 < stats["docs_dropped"] < stats["docs_kept"] and stats["chars_out"] < stats["chars_in"]
     changed = next(a["id"] for a in audit if a["outcome"] == "applied")
     assert invoke("show", tmp_path / "out", changed).exit_code == 0
+
+
+def test_request_cache_is_local_even_for_a_remote_output(tmp_path):
+    from cli.run import CACHE_FILE, default_cache
+
+    assert default_cache(str(tmp_path / "out")) == f"{tmp_path / 'out'}/{CACHE_FILE}"
+    remote = default_cache("s3://bucket/refined/")
+    assert "://" not in remote and remote.endswith(".sqlite")
+    assert remote == default_cache("s3://bucket/refined")  # found again when the run resumes
