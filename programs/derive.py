@@ -1,41 +1,51 @@
 """Deriving programs from expert edits (RefineX): the deletion-only program that turns raw into edited.
 
-`derive(raw, edited)` aligns the two texts line by line (difflib, `autojunk=False`), then within
-each edited line that differs from its raw line:
+`derive(raw, edited)` aligns the lines of the two texts (difflib, `autojunk=False`; lines compare by
+body and by whether they end in a newline, so "\r\n" vs "\n" still aligns; long documents are first
+cut at lines unique in both, as patience diff does, because difflib is quadratic between matches).
+Edited lines the diff leaves unmatched go to the first raw line they can be cut from, else to a
+nearby raw line they resemble (most of their words, in order). Then:
 
 - Raw lines with no edited line are deleted; consecutive ones become one `remove_lines`.
-- An edited line obtained from its raw line by deleting substrings becomes `remove_str` calls, each
-  deleting a string that is unique in the line as it is when the call runs (`apply` runs them in
-  order). A deletion whose string is not unique is slid along the text where that leaves the same
-  result (deleting either "ab" of "xabab" gives "xab"), or merged with a neighbouring deletion,
-  until it is unique; if it never is, it is reported as an unexpressed "delete".
+- An edited line cut from its raw line becomes `remove_str` calls, each deleting a string unique
+  in the line as it is when the call runs (`apply` runs them in order). Which cuts: those of the
+  diff, of the earliest and of the latest alignment of the edited line in the raw one, each slid
+  along the text where that leaves the same result (deleting either "ab" of "xabab" gives "xab") or
+  merged with a neighbour by sliding, until its string is unique; where the changed span is short
+  (EXHAUSTIVE_MAX), every unique cut. A bounded search (first depth-first, then by number of cuts)
+  orders them; a line it cannot express is reported, never mis-expressed.
 - Everything else is reported in `unexpressed`, one entry per span ({"kind", "line", "raw",
   "edited", "chars"}; `line` is the raw line, for an insertion the raw line it comes before):
-  "insert" (a new line, or new chars within a line), "replace" (changed chars), "delete" (a
-  deletion no unique string expresses) and "terminator" (a line end that differs: "\\r\\n" vs "\\n",
-  or a final newline the edited text lacks; programs cannot touch line ends, so the program's result
-  keeps the raw one). Whitespace is text like any other: deleted trailing spaces or blank lines are
-  expressed when unique; collapsed inner spaces usually are not, and count as unexpressed.
+  "insert" (a new line, or new chars within a line), "replace" (changed chars; a replacement by
+  shorter text is split into a deletion and a replacement of its length where the deletion is
+  unique), "delete" (a deletion no unique string expresses) and "terminator" (a line end that
+  differs: "\r\n" vs "\n", or a final newline the edited text lacks; programs cannot touch line
+  ends, so the program's result keeps the raw one). Whitespace is text like any other: deleted
+  trailing spaces and blank lines are expressed when unique; a collapsed inner space usually is not.
 
 The sample is rejected, as RefineX does, when any one unexpressed span has `max_unexpressed_chars`
-chars or more, or when fewer than `min_deleted_chars` chars are deleted. With no deletion at all
-the program is `keep_chunk()`, the explicit "leave it" a refiner is trained to write.
+chars or more (per span, not in total), or when fewer than `min_deleted_chars` chars are deleted.
+With no deletion at all the program is `keep_chunk()`, the explicit "leave it" a refiner learns.
 
-If the line alignment leaves edits unexpressed, a second, greedy alignment (each edited line to the
-first raw line it can be cut from) is tried and the better one kept: the diff's longest-match
-alignment can pair an edited line with an identical but wrong raw line.
+If the alignment leaves edits unexpressed, a second, greedy one (each edited line to the first raw
+line it can be cut from) is tried and the better kept: the diff's longest-match alignment can pair
+an edited line with an identical but wrong raw line.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import Counter
 from difflib import SequenceMatcher
 
 from programs.apply import find_unique
 from programs.lines import line_body, split_lines
 from programs.ops import Derivation, KeepChunk, Operation, Program, RemoveLines, RemoveStr
 
-#: How far past the last matched raw line an edited line's source is looked for.
+#: How far past the last matched raw line an edited line's source is looked for: any raw line it
+#: can be cut from, or (costlier to judge, and rarely far) one it merely resembles.
 WINDOW = 64
+SIMILAR_WINDOW = 4
 #: Documents longer than this (in lines) get only the diff alignment.
 GREEDY_MAX_LINES = 5_000
 #: Where a line's changed span (with MARGIN chars each side) is this short, every cut is tried.
@@ -43,6 +53,10 @@ EXHAUSTIVE_MAX = 48
 MARGIN = 8
 #: Most cuts the search by number of cuts looks for.
 SHORTEST_MAX = 4
+#: Above this many (raw lines x edited lines), the line diff is cut at anchors first.
+ANCHOR_ABOVE = 250_000
+#: Above this many (chars x chars), a line that is no pure deletion is diffed coarsely.
+CHAR_DIFF_MAX = 4_000_000
 #: Cap on the positions tried when sliding one deletion to a unique string.
 MAX_SLIDE = 256
 
@@ -111,8 +125,7 @@ class _Aligner:
         raw_keys = [b + "\n" if len(b) < len(line) else b for b, line in zip(self.raw_bodies, self.raw_lines)]
         edited_keys = [b + "\n" if len(b) < len(line) else b for b, line in zip(self.edited_bodies, self.edited_lines)]
         match: list[int | None] = [None] * len(edited_keys)
-        matcher = SequenceMatcher(None, raw_keys, edited_keys, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for tag, i1, i2, j1, j2 in _line_opcodes(raw_keys, edited_keys):
             if tag == "equal":
                 match[j1:j2] = range(i1, i2)
             elif tag == "replace":
@@ -128,7 +141,7 @@ class _Aligner:
         """Match edited lines j1..j2 to raw lines i1..i2, each pass taking the first raw line that
         fits among those its neighbours leave: cut from it with the same line end, cut from it,
         then merely similar to it (a replacement)."""
-        for fits in (self._cut_same_end, self._cut, self._similar):
+        for fits, window in ((self._cut_same_end, WINDOW), (self._cut, WINDOW), (self._similar, SIMILAR_WINDOW)):
             nxt = [i2] * (j2 - j1 + 1)
             for j in range(j2 - 1, j1 - 1, -1):
                 nxt[j - j1] = nxt[j - j1 + 1] if match[j] is None else match[j]
@@ -137,7 +150,7 @@ class _Aligner:
                 if match[j] is not None:
                     prev = match[j]
                     continue
-                for i in range(prev + 1, min(nxt[j - j1 + 1], prev + 1 + WINDOW)):
+                for i in range(prev + 1, min(nxt[j - j1 + 1], prev + 1 + window)):
                     if fits(i, j):
                         match[j] = prev = i
                         break
@@ -151,8 +164,13 @@ class _Aligner:
 
     def _similar(self, i: int, j: int) -> bool:
         """Worth pairing as one edited line rather than a deletion plus an insertion."""
-        matcher = SequenceMatcher(None, self.raw_bodies[i], self.edited_bodies[j])
-        return matcher.real_quick_ratio() >= 0.5 and matcher.quick_ratio() >= 0.5 and matcher.ratio() >= 0.5
+        raw, edited = self.raw_bodies[i].split(), self.edited_bodies[j].split()
+        if not raw or not edited:  # blank lines: compare the characters
+            raw, edited = self.raw_bodies[i], self.edited_bodies[j]
+        # By words (long lines cost little): most of the edited line is found, in order, in the raw one.
+        matcher = SequenceMatcher(None, raw, edited)
+        kept = sum(block.size for block in matcher.get_matching_blocks())
+        return kept >= 0.5 * len(edited)
 
     def build(self, match: list[int | None]) -> _Plan:
         rb, eb = self.raw_bodies, self.edited_bodies
@@ -199,6 +217,51 @@ class _Aligner:
         return _Plan(tuple(op for _, _, op in ops), unexpressed, deleted)
 
 
+def _line_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes for two lists of lines. difflib is quadratic in the lines between its
+    matches, so long documents are first cut at anchors, lines that occur once in each and in the
+    same order (patience diff), and each gap between anchors is diffed alone."""
+    if len(a) * len(b) <= ANCHOR_ABOVE:
+        return SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    count_a, count_b = Counter(a), Counter(b)
+    where_b = {line: j for j, line in enumerate(b) if count_b[line] == 1}
+    pairs = [(i, where_b[line]) for i, line in enumerate(a) if count_a[line] == 1 and line in where_b]
+    anchors = _increasing(pairs)
+    opcodes = []
+    prev_i = prev_j = 0
+    for i, j in [*anchors, (len(a), len(b))]:
+        if i > prev_i or j > prev_j:
+            gap = SequenceMatcher(None, a[prev_i:i], b[prev_j:j], autojunk=False).get_opcodes()
+            opcodes += [(tag, i1 + prev_i, i2 + prev_i, j1 + prev_j, j2 + prev_j) for tag, i1, i2, j1, j2 in gap]
+        if i < len(a):
+            opcodes.append(("equal", i, i + 1, j, j + 1))
+        prev_i, prev_j = i + 1, j + 1
+    return opcodes
+
+
+def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of `pairs` (sorted by first item) whose second items increase."""
+    tails: list[int] = []  # tails[k]: the pair ending the best run of length k + 1 found so far
+    ends: list[int] = []  # its second item, for bisection
+    before = [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        at = bisect_left(ends, j)
+        if at:
+            before[k] = tails[at - 1]
+        if at == len(tails):
+            tails.append(k)
+            ends.append(j)
+        else:
+            tails[at] = k
+            ends[at] = j
+    run = []
+    k = tails[-1] if tails else -1
+    while k >= 0:
+        run.append(pairs[k])
+        k = before[k]
+    return run[::-1]
+
+
 def line_deletions(body: str, target: str, budget: int = 256, shortest: bool = True) -> list[str] | None:
     """Strings whose `remove_str`, in order, turns `body` into `target`, each unique in its turn.
 
@@ -212,7 +275,7 @@ def line_deletions(body: str, target: str, budget: int = 256, shortest: bool = T
         return []
     if _leftmost_subsequence(body, target) is None:
         return None
-    steps: dict[str, list[tuple[int, int]]] = {}
+    steps: dict[str, _Memo] = {}  # the search by number of cuts revisits texts
     dead_ends: set[tuple[str, int]] = set()  # different orders of the same cuts meet at the same text
     tries = [0]
 
@@ -226,7 +289,7 @@ def line_deletions(body: str, target: str, budget: int = 256, shortest: bool = T
             return None
         tries[0] -= 1
         if body not in steps:
-            steps[body] = list(_unique_steps(body, target))
+            steps[body] = _Memo(_unique_steps(body, target))
         for at, length in steps[body]:
             rest = search(body[:at] + body[at + length:], depth - 1 if depth > 0 else depth)
             if rest is not None:
@@ -246,6 +309,25 @@ def line_deletions(body: str, target: str, budget: int = 256, shortest: bool = T
     return found
 
 
+class _Memo:
+    """An iterable that draws from a generator only as far as asked, and remembers."""
+
+    def __init__(self, items):
+        self._source = items
+        self._seen: list = []
+
+    def __iter__(self):
+        k = 0
+        while True:
+            if k == len(self._seen):
+                item = next(self._source, None)
+                if item is None:
+                    return
+                self._seen.append(item)
+            yield self._seen[k]
+            k += 1
+
+
 def partial_deletions(body: str, target: str) -> tuple[list[str], list[dict]]:
     """For a line that is not a pure deletion: the deletions that can be expressed, and the spans
     that cannot ({"kind", "raw", "edited", "chars"}). A replacement by shorter text is split into a
@@ -255,7 +337,7 @@ def partial_deletions(body: str, target: str) -> tuple[list[str], list[dict]]:
     spans: list[dict] = []
     current = body
 
-    def cut(at_raw: int, old: str) -> bool:
+    def cut(old: str) -> bool:
         nonlocal current
         at = find_unique(current, old)
         if at < 0:
@@ -264,18 +346,31 @@ def partial_deletions(body: str, target: str) -> tuple[list[str], list[dict]]:
         current = current[:at] + current[at + len(old):]
         return True
 
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, body, target, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in _char_opcodes(body, target):
         old, new = body[i1:i2], target[j1:j2]
-        if tag == "equal" or (tag == "delete" and cut(i1, old)):
+        if tag == "equal" or (tag == "delete" and cut(old)):
             continue
         if tag == "replace" and len(old) > len(new):
             head, tail = old[:len(new)], old[-len(new):]
-            if _alike(tail, new) >= _alike(head, new) and cut(i1, old[:-len(new)]):
+            if _alike(tail, new) >= _alike(head, new) and cut(old[:-len(new)]):
                 old = tail
-            elif cut(i1, old[len(new):]):
+            elif cut(old[len(new):]):
                 old = head
         spans.append({"kind": tag, "raw": old, "edited": new, "chars": max(len(old), len(new))})
     return cuts, spans
+
+
+def _char_opcodes(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes for two lines; for lines too long for its quadratic worst case, the common
+    prefix and suffix around one replaced middle."""
+    if len(a) * len(b) <= CHAR_DIFF_MAX:
+        return SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    p = _common_prefix(a, b)
+    q = min(_common_prefix(a[::-1], b[::-1]), len(a) - p, len(b) - p)
+    ends = [("equal", 0, p, 0, p)] if p else []
+    middle = ("replace" if len(a) - q > p and len(b) - q > p else "delete" if len(a) - q > p else "insert",
+              p, len(a) - q, p, len(b) - q)
+    return ends + [middle] + ([("equal", len(a) - q, len(a), len(b) - q, len(b))] if q else [])
 
 
 def _alike(a: str, b: str) -> int:
@@ -307,11 +402,24 @@ def _every_unique_cut(body: str, target: str):
     lo, hi = max(0, min(a, b) - MARGIN), min(len(body), max(a, b) + MARGIN)
     if hi - lo > EXHAUSTIVE_MAX:
         return
+    # ahead[k]: how much of target's start body[:k] holds, in order; behind[k]: of its end, body[k:].
+    # target survives cutting body[at:at + length] iff ahead[at] + behind[at + length] >= len(target).
+    ahead, behind = [0] * (len(body) + 1), [0] * (len(body) + 1)
+    m = 0
+    for k, char in enumerate(body):
+        if m < len(target) and char == target[m]:
+            m += 1
+        ahead[k + 1] = m
+    m = 0
+    for k in range(len(body) - 1, -1, -1):
+        if m < len(target) and body[k] == target[-1 - m]:
+            m += 1
+        behind[k] = m
     found = []
     for length in range(min(hi - lo, len(body) - len(target)), 0, -1):
         for at in range(lo, hi - length + 1):
-            rest = body[:at] + body[at + length:]
-            if find_unique(body, body[at:at + length]) == at and _leftmost_subsequence(rest, target) is not None:
+            if ahead[at] + behind[at + length] >= len(target) and find_unique(body, body[at:at + length]) == at:
+                rest = body[:at] + body[at + length:]
                 found.append((_unsettled(rest, target), at, length))
     found.sort()  # the cuts that leave the least to do first
     for _, at, length in found:

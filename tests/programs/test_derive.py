@@ -1,5 +1,9 @@
 """RefineX derivation: deletions become programs that reproduce the edit; the rest is reported."""
 
+import sys
+import time
+from unittest.mock import patch
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -204,3 +208,37 @@ def test_consecutive_deleted_lines_become_one_range(pair):
     ranges = [op for op in derive(raw, edited).program.ops if isinstance(op, RemoveLines)]
     for before, after in zip(ranges, ranges[1:]):
         assert after.line_start > before.line_end + 1  # never adjacent, never overlapping
+
+
+@settings(max_examples=100, deadline=None)
+@given(deletion_edits())
+def test_anchored_line_diff_keeps_the_identity(pair):
+    # long documents are diffed between anchors (lines unique in both): force it on short ones
+    raw, edited = pair
+    with patch.object(sys.modules["programs.derive"], "ANCHOR_ABOVE", 0):
+        d = derive(raw, edited)
+    assert d.unexpressed == ()
+    assert apply(raw, d.program).text == edited or not edited.strip()
+
+
+def test_long_document_in_linear_time():
+    raw = "".join(f"line {i} text {i * 7}\n" for i in range(10_000)) + "\n" * 30
+    edited = "".join(f"line {i} text {i * 7}\n" for i in range(10_000) if i % 3) + "\n" * 20
+    start = time.perf_counter()
+    d = derive(raw, edited)
+    assert time.perf_counter() - start < 10  # difflib alone on this takes minutes
+    assert apply(raw, d.program).text == edited and d.unexpressed == ()
+
+
+def test_megabyte_line():
+    raw = "word " * 200_000 + "MARK tail\n"
+    d = derive(raw, raw.replace("MARK ", ""))
+    assert len(d.program.ops) == 1 and apply(raw, d.program).text == raw.replace("MARK ", "")
+
+
+def test_megabyte_line_with_a_replacement_is_reported_quickly():
+    raw = "word " * 200_000 + "MARK tail\n"
+    start = time.perf_counter()
+    d = derive(raw, raw.replace("MARK", "SIGN"))
+    assert time.perf_counter() - start < 10  # char-level difflib on it would take hours
+    assert [(u["kind"], u["raw"], u["edited"]) for u in d.unexpressed] == [("replace", "MARK", "SIGN")]
