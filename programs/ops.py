@@ -157,7 +157,8 @@ class Policy:
     - `skip` (default): failing operations are skipped, the rest apply.
     - `keep_original`: with `max_errors` or more errors the document is kept unchanged (ProX: 2).
     - `drop`: with `max_errors` or more errors the document is dropped.
-    `min_kept_ratio` / `min_words` (ProX: 0.05 / 10) drop documents that refining all but emptied.
+    `min_kept_ratio` / `min_words` drop documents that refining all but emptied: kept chars ≤ the ratio,
+    or fewer than `min_words` words left (ProX drops at ≤ 0.05 and at ≤ 10 words, i.e. min_words=11).
     """
 
     on_error: OnError = "skip"
@@ -167,7 +168,7 @@ class Policy:
 
     @classmethod
     def prox(cls) -> "Policy":
-        return cls(on_error="keep_original", max_errors=2, min_kept_ratio=0.05, min_words=10)
+        return cls(on_error="keep_original", max_errors=2, min_kept_ratio=0.05, min_words=11)
 
 
 Outcome = Literal["applied", "unchanged", "reverted", "dropped"]

@@ -355,3 +355,10 @@ def test_numbering_is_split_lines(text, data):
         result = apply(text, prog(Normalize(body, "X")))
         assert result.effects[0].replacements >= 1
         assert result.text.count("\n") == text.count("\n") or not result.kept
+
+
+def test_prox_policy_drops_at_ten_words_left_as_prox_does():
+    doc = "one two three four five six seven eight nine ten\nnav\n"
+    assert apply(doc, prog(RemoveLines(1, 1)), Policy.prox()).drop_reason == "min_words"
+    eleven = "one two three four five six seven eight nine ten eleven\nnav\n"
+    assert apply(eleven, prog(RemoveLines(1, 1)), Policy.prox()).kept
