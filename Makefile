@@ -24,7 +24,7 @@ demo: setup
 	$(BIN)/refine run examples/sample.jsonl demo-out
 
 test: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -q tests
 
 bench: setup
 	$(BIN)/python bench/run_all.py
