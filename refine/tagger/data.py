@@ -32,6 +32,9 @@ class TaggedDoc:
             raise ValueError(f"{len(self.labels)} labels for a document of {n} lines")
 
 
+PAD_TO = 16
+
+
 @dataclass
 class Batch:
     """Padded arrays for a batch of documents (docs × lines); padded positions have mask False."""
@@ -50,7 +53,8 @@ def pad_batch(
     drop: Sequence[bool] | None = None,
 ) -> Batch:
     docs = len(embeddings)
-    width = max((len(e) for e in embeddings), default=0) or 1
+    longest = max((len(e) for e in embeddings), default=0) or 1
+    width = -(-longest // PAD_TO) * PAD_TO  # few distinct shapes: CPU kernels are planned per shape
     dim, nf = embeddings[0].shape[1], features[0].shape[1]
     batch = Batch(
         np.zeros((docs, width, dim), np.float32),

