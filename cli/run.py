@@ -54,8 +54,13 @@ def choose_mode(mode: str | None, model: str | None) -> tuple[str, str]:
     return "rules", "no --model and no trained default refiner yet: using heuristic rules (--mode rules)"
 
 
+INT_OR_NONE = {"chunk_tokens", "doc_tokens"}  # None: the model's own budgets (refine.options.prompt_budgets)
+
+
 def _convert(key: str, raw: str, current):
     """`raw` as the type of the RunOptions field it sets."""
+    if key in INT_OR_NONE:
+        return None if raw.lower() == "none" else int(raw)
     if isinstance(current, bool):
         if raw.lower() in ("1", "true", "yes", "on"):
             return True

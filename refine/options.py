@@ -27,8 +27,10 @@ class RunOptions:
     max_errors: int = 2
     min_kept_ratio: float = 0.0
     min_words: int = 0
-    chunk_tokens: int = 1500  # ProX packs chunks to 1,500 tokens of the refiner's tokenizer
-    doc_tokens: int = 2000  # ProX truncates the doc-stage prompt at 2,000 tokens
+    # Prompt budgets in the refiner's tokens. None: what the model was trained with (its `train.json`
+    # from `refine train`), else ProX's 1,500 (chunks) and 2,000 (doc prompt).
+    chunk_tokens: int | None = None
+    doc_tokens: int | None = None
     max_new_tokens: int = 256
     temperature: float = 0.0
     constrained: bool = True  # grammar-constrained decoding where the backend supports it
@@ -39,3 +41,16 @@ class RunOptions:
     timeout_s: float = 120.0
     max_retries: int = 5
     extra: dict = field(default_factory=dict)  # refiner-specific options (`--set key=value`)
+
+
+PROX_CHUNK_TOKENS = 1500
+PROX_DOC_TOKENS = 2000
+
+
+def prompt_budgets(opts: RunOptions) -> tuple[int, int]:
+    """(chunk_tokens, doc_tokens): explicit options first, then the model's training record, then ProX's."""
+    from refine.train.sft import read_record  # a model dir trained by `refine train` records its budgets
+
+    trained = (read_record(opts.model).get("inference") or {}) if opts.model else {}
+    return (opts.chunk_tokens or trained.get("chunk_tokens") or PROX_CHUNK_TOKENS,
+            opts.doc_tokens or trained.get("doc_tokens") or PROX_DOC_TOKENS)

@@ -14,6 +14,7 @@ from typing import Sequence
 from refine.backends.base import Backend, Completion, Grammar, Request
 from refine.chunking import chunk_documents, load_tokenizer, truncate_to_tokens
 from refine.document import Document
+from refine.options import prompt_budgets
 from refine.prompts import PROX, PromptSet, prompts_from_options
 from refine.refiners.base import Refinement, ScopedProgram
 
@@ -174,13 +175,14 @@ def _special_tokens_added(tokenizer) -> int:
 
 def with_backend(backend: Backend, tokenizer, opts) -> ProgramRefiner:
     """A program refiner on an existing backend (the rewrite refiner's `programs` fallback shares its)."""
+    chunk_tokens, doc_tokens = prompt_budgets(opts)
     return ProgramRefiner(
         backend,
         tokenizer,
         prompts_from_options(opts),
         stages=opts.stages,
-        chunk_tokens=opts.chunk_tokens,
-        doc_tokens=opts.doc_tokens,
+        chunk_tokens=chunk_tokens,
+        doc_tokens=doc_tokens,
         max_new_tokens=opts.max_new_tokens,
         doc_max_new_tokens=int(opts.extra.get("doc_max_new_tokens", DOC_MAX_NEW_TOKENS)),
         temperature=opts.temperature,

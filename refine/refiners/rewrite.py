@@ -21,6 +21,7 @@ from refine.chunking import Chunk, chunk_documents
 from refine.document import Document
 from refine.guards import GuardSpec, check, describe_failures, spec_for
 from refine.pii import name_detector
+from refine.options import prompt_budgets
 from refine.prompts import PROX, Instruction, PromptSet, load_instruction, prompts_from_options
 from refine.refiners.base import Refinement, ScopedProgram
 
@@ -223,6 +224,6 @@ def from_options(opts) -> RewriteRefiner:
     backend = build_backend(opts)
     tokenizer = refiner_tokenizer(backend, opts)
     fallback = with_backend(backend, tokenizer, opts) if opts.rewrite_fallback == "programs" else None
-    return RewriteRefiner(backend, tokenizer, instruction, prompts, chunk_tokens=opts.chunk_tokens,
+    return RewriteRefiner(backend, tokenizer, instruction, prompts, chunk_tokens=prompt_budgets(opts)[0],
                           temperature=opts.temperature, fallback=opts.rewrite_fallback,
                           fallback_refiner=fallback, spec=spec)

@@ -168,3 +168,10 @@ def test_request_cache_is_local_even_for_a_remote_output(tmp_path):
     remote = default_cache("s3://bucket/refined/")
     assert "://" not in remote and remote.endswith(".sqlite")
     assert remote == default_cache("s3://bucket/refined")  # found again when the run resumes
+
+
+def test_prompt_budgets_can_be_set_back_to_the_models_own():
+    from cli.run import apply_settings
+
+    opts = apply_settings(RunOptions(chunk_tokens=10), ["chunk_tokens=none", "doc_tokens=64"])
+    assert (opts.chunk_tokens, opts.doc_tokens) == (None, 64)
