@@ -4,7 +4,8 @@ No generation, so no invalid programs and no per-token cost: lines are embedded 
 sentence encoder (cached per distinct line), a small GRU reads them in order, and the decisions
 become `remove_lines` / `drop_doc` programs. `--mode tagger --model DIR` loads a directory written
 by `refine train --kind tagger`. Options (`--set`): `threshold`, `doc_threshold` (probabilities
-at or above them remove / drop), `encoder` (a local encoder directory), `threads`.
+at or above them remove / drop), `encoder` (a local encoder directory), `threads` (torch threads,
+default 1).
 """
 
 from __future__ import annotations
@@ -77,8 +78,12 @@ def _float_option(opts: RunOptions, key: str) -> float | None:
 
 def refiner_from_dir(model_dir: str, opts: RunOptions, name: str) -> TaggerRefiner:
     """A tagger refiner for a model directory, with the `--set` overrides of `opts` applied."""
-    threads = opts.extra.get("threads")
-    tagger = Tagger.load(model_dir, encoder=opts.extra.get("encoder"), threads=int(threads) if threads else None)
+    # One torch thread unless told otherwise: the network is small, and more threads than free cores
+    # (a busy machine, several workers) made it ~10x slower in our measurements.
+    threads = int(opts.extra.get("threads", 1))
+    if threads < 1:
+        raise ValueError(f"--set threads= needs a positive integer, not {threads}")
+    tagger = Tagger.load(model_dir, encoder=opts.extra.get("encoder"), threads=threads)
     return TaggerRefiner(
         tagger,
         line_threshold=_float_option(opts, "threshold"),

@@ -165,3 +165,28 @@ def test_refiner_options_are_checked():
     with pytest.raises(ValueError, match="threshold"):
         tagger._float_option(RunOptions(extra={"threshold": "1.5"}), "threshold")
     assert tagger._float_option(RunOptions(extra={"threshold": "0.7"}), "threshold") == 0.7
+
+
+def test_the_shipped_default_loads_offline_and_refines_a_page():
+    from programs.parse import parse
+    from refine.refiners import build_refiner
+    from refine.refiners.default import DEFAULT_MODEL_DIR
+
+    assert (DEFAULT_MODEL_DIR / "MODEL_CARD.md").is_file()
+    assert sum(p.stat().st_size for p in DEFAULT_MODEL_DIR.iterdir()) < 5_000_000  # the encoder is not copied
+    refiner = build_refiner(RunOptions(mode="default"))
+    assert refiner.name == "default"
+    paragraphs = [
+        "The city council voted on Tuesday to add three bus routes serving neighbourhoods east of the river.",
+        "The new routes will run every 20 minutes on weekdays and every 40 minutes on weekends.",
+        "Opponents argued that the annual cost should have gone to road repairs instead.",
+    ]
+    text = "\n".join(["Skip to content", "Home | News | Sport | Business | Contact", "", *paragraphs, "",
+                      "© 2023 The Valley Courier. All rights reserved.",
+                      "Privacy Policy | Terms of Service | Cookie Settings"]) + "\n"
+    [ref] = refiner.refine([Document("page", text)])
+    result = apply(text, [parse(p.text, scope=p.scope) for p in ref.programs])
+    assert result.kept
+    for paragraph in paragraphs:
+        assert paragraph in result.text
+    assert "Home | News" not in result.text and "Privacy Policy" not in result.text
