@@ -9,6 +9,7 @@ from cli.apply import apply
 from cli.eval import eval_app
 from cli.run import run
 from cli.show import show
+from cli.train import train
 
 app = typer.Typer(
     name="refine",
@@ -23,6 +24,7 @@ app.command("run")(run)
 app.command("apply")(apply)
 app.command("show")(show)
 app.command("annotate")(annotate)
+app.command("train")(train)
 app.add_typer(eval_app, name="eval")
 # ------------------------------------------------------------------------------------------------
 
