@@ -7,7 +7,11 @@ from typing import Annotated, Optional
 import fsspec
 import typer
 
-from cli.common import Dialect, OnError, OutputFormat, die, execute, pipeline_config
+from cli.common import (
+    Dialect, ForceOption, IdFieldOption, LimitOption, MaxErrorsOption, MinKeptRatioOption, MinWordsOption,
+    OnError, OnErrorOption, OutputFormat, OutputFormatOption, ResumeOption, ShardSizeOption, TextFieldOption,
+    die, execute, pipeline_config,
+)
 from refine.outdir import run_info
 from refine.replay import AuditIndex, RecordedPrograms
 
@@ -26,28 +30,18 @@ def apply(
              "\"stage\": ...} for chunk-scoped programs.")] = "program",
     dialect: Annotated[Dialect, typer.Option(
         help="Program dialect: prox (0-based line numbers) or refinex (1-based).")] = Dialect.prox,
-    on_error: Annotated[OnError, typer.Option(
-        help="What failing operations mean: skip them; keep the original document (keep_original) or drop "
-             "it (drop) once it has --max-errors errors.")] = OnError.skip,
-    max_errors: Annotated[int, typer.Option(
-        help="Errors per document at which keep_original / drop take effect (ProX: 2).")] = 2,
-    min_kept_ratio: Annotated[float, typer.Option(
-        help="Drop a changed document keeping this share of its characters or less (ProX: 0.05).")] = 0.0,
-    min_words: Annotated[int, typer.Option(
-        help="Drop a changed document left with fewer words (ProX: 10).")] = 0,
-    text_field: Annotated[str, typer.Option(help="Field holding the document text.")] = "text",
-    id_field: Annotated[str, typer.Option(
-        help="Field holding the document id; absent ids become '<file>:<row>'.")] = "id",
+    on_error: OnErrorOption = OnError.skip,
+    max_errors: MaxErrorsOption = 2,
+    min_kept_ratio: MinKeptRatioOption = 0.0,
+    min_words: MinWordsOption = 0,
+    text_field: TextFieldOption = "text",
+    id_field: IdFieldOption = "id",
     batch_size: Annotated[int, typer.Option(help="Documents per batch.")] = 256,
-    shard_size: Annotated[int, typer.Option(
-        help="Rows per shard: the unit of output files and of resumption.")] = 10_000,
-    output_format: Annotated[OutputFormat, typer.Option(
-        help="Format of data/ files (the audit and quarantine are JSONL).")] = OutputFormat.jsonl,
-    limit: Annotated[Optional[int], typer.Option(help="Process only the first N input rows.")] = None,
-    resume: Annotated[bool, typer.Option(
-        help="Skip shards an earlier run of this command finished (--no-resume: clear OUTPUT and start over).")] = True,
-    force: Annotated[bool, typer.Option(
-        help="Resume even if OUTPUT/run.json records different options.")] = False,
+    shard_size: ShardSizeOption = 10_000,
+    output_format: OutputFormatOption = OutputFormat.jsonl,
+    limit: LimitOption = None,
+    resume: ResumeOption = True,
+    force: ForceOption = False,
 ) -> None:
     """Apply each record's edit program(s) and write refined records, an audit and stats.json."""
     config = pipeline_config(text_field=text_field, id_field=id_field, batch_size=batch_size,

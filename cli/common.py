@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Callable, NoReturn
+from typing import Annotated, Callable, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -50,6 +50,29 @@ class OutputFormat(str, enum.Enum):
 class Dialect(str, enum.Enum):
     prox = "prox"
     refinex = "refinex"
+
+
+# Options that `refine run` and `refine apply` share, declared once.
+OnErrorOption = Annotated[OnError, typer.Option(
+    help="What failing operations mean: skip them; keep the original document (keep_original) or drop "
+         "it (drop) once it has --max-errors errors.")]
+MaxErrorsOption = Annotated[int, typer.Option(
+    help="Errors per document at which keep_original / drop take effect (ProX: 2).")]
+MinKeptRatioOption = Annotated[float, typer.Option(
+    help="Drop a changed document keeping this share of its characters or less (ProX: 0.05).")]
+MinWordsOption = Annotated[int, typer.Option(
+    help="Drop a changed document left with fewer words (ProX drops at 10 words or fewer: 11).")]
+TextFieldOption = Annotated[str, typer.Option(help="Field holding the document text.")]
+IdFieldOption = Annotated[str, typer.Option(
+    help="Field holding the document id; absent ids become '<file>:<row>'.")]
+ShardSizeOption = Annotated[int, typer.Option(
+    help="Rows per shard: the unit of output files and of resumption.")]
+OutputFormatOption = Annotated[OutputFormat, typer.Option(
+    help="Format of data/ files (the audit and quarantine are JSONL).")]
+LimitOption = Annotated[Optional[int], typer.Option(help="Process only the first N input rows.")]
+ResumeOption = Annotated[bool, typer.Option(
+    help="Skip shards an earlier run of this command finished (--no-resume: clear OUTPUT and start over).")]
+ForceOption = Annotated[bool, typer.Option(help="Resume even if OUTPUT/run.json records different options.")]
 
 
 def check_positive(name: str, value: int | None, allow_none: bool = False) -> None:

@@ -12,7 +12,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.common import Dialect, OnError, OutputFormat, check_positive, die, execute, note, pipeline_config
+from cli.common import (
+    Dialect, ForceOption, IdFieldOption, LimitOption, MaxErrorsOption, MinKeptRatioOption, MinWordsOption,
+    OnError, OnErrorOption, OutputFormat, OutputFormatOption, ResumeOption, ShardSizeOption, TextFieldOption,
+    check_positive, die, execute, note, pipeline_config,
+)
 from refine.backends.base import BackendError
 from refine.options import RunOptions
 from refine.outdir import run_info
@@ -118,12 +122,9 @@ def run(
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once (HTTP backends).")] = 32,
     stages: Annotated[str, typer.Option(
         help="Program stages to run, comma-separated: doc (keep/drop), chunk (line edits).")] = "doc,chunk",
-    limit: Annotated[Optional[int], typer.Option(help="Refine only the first N input rows.")] = None,
-    resume: Annotated[bool, typer.Option(
-        help="Skip shards an earlier run of this command finished (--no-resume: clear OUTPUT and start "
-             "over).")] = True,
-    force: Annotated[bool, typer.Option(
-        help="Resume even if OUTPUT/run.json records different options.")] = False,
+    limit: LimitOption = None,
+    resume: ResumeOption = True,
+    force: ForceOption = False,
     cache: Annotated[Optional[str], typer.Option(
         help=f"Request cache (SQLite) path. Default: OUTPUT/{CACHE_FILE} (for a remote OUTPUT, a file under ~/.cache/refine).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not cache model requests.")] = False,
@@ -132,22 +133,14 @@ def run(
     dialect: Annotated[Dialect, typer.Option(
         help="Program dialect the refiner's programs are written in: prox (0-based) or refinex (1-based).")
     ] = Dialect.prox,
-    on_error: Annotated[OnError, typer.Option(
-        help="What failing operations mean: skip them; keep the original document (keep_original) or drop "
-             "it (drop) once it has --max-errors errors.")] = OnError.skip,
-    max_errors: Annotated[int, typer.Option(
-        help="Errors per document at which keep_original / drop take effect (ProX: 2).")] = 2,
-    min_kept_ratio: Annotated[float, typer.Option(
-        help="Drop a changed document keeping this share of its characters or less (ProX: 0.05).")] = 0.0,
-    min_words: Annotated[int, typer.Option(
-        help="Drop a changed document left with fewer words (ProX: 10).")] = 0,
-    text_field: Annotated[str, typer.Option(help="Field holding the document text.")] = "text",
-    id_field: Annotated[str, typer.Option(
-        help="Field holding the document id; absent ids become '<file>:<row>'.")] = "id",
-    shard_size: Annotated[int, typer.Option(
-        help="Rows per shard: the unit of output files and of resumption.")] = 10_000,
-    output_format: Annotated[OutputFormat, typer.Option(
-        help="Format of data/ files (the audit and quarantine are JSONL).")] = OutputFormat.jsonl,
+    on_error: OnErrorOption = OnError.skip,
+    max_errors: MaxErrorsOption = 2,
+    min_kept_ratio: MinKeptRatioOption = 0.0,
+    min_words: MinWordsOption = 0,
+    text_field: TextFieldOption = "text",
+    id_field: IdFieldOption = "id",
+    shard_size: ShardSizeOption = 10_000,
+    output_format: OutputFormatOption = OutputFormat.jsonl,
     device: Annotated[Optional[str], typer.Option(
         help="Device for the transformers backend (cpu, cuda, …). Default: the best available.")] = None,
     executor: Annotated[ExecutorName, typer.Option(
