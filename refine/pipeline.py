@@ -165,7 +165,7 @@ class DocumentStep:
             stats.update("tokens_out", _tokens(result.text))
         else:
             stats.update("docs_dropped")
-            stats.update(f"drop_reasons/{result.drop_reason or 'unknown'}")
+            stats.update(f"drop_reasons/{_drop_reason(result, ref)}")
 
         meta = {"id": doc.id, "kept": result.kept, "outcome": result.outcome, "n_ops": n_ops,
                 "n_errors": len(result.errors), "refiner": self.refiner_name}
@@ -406,3 +406,11 @@ def _batched(items: Iterable, n: int) -> Iterator[list]:
     it = iter(items)
     while batch := list(islice(it, n)):
         yield batch
+
+
+def _drop_reason(result: ApplyResult, ref: Refinement) -> str:
+    """Why a document was dropped; a refiner's own reason for its `drop_doc()` (a rule's name, say)
+    makes the summary say which rule fired, not only that one did."""
+    reason = result.drop_reason or "unknown"
+    why = ref.audit.get("drop_reason") if isinstance(ref.audit, dict) else None
+    return f"{reason} ({why})" if reason == "drop_doc" and why else reason

@@ -10,7 +10,6 @@ pages of a site, so embeddings are cached by line text: a corpus pays once per d
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
@@ -51,13 +50,20 @@ class LineEncoder:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from transformers.utils import logging as hf_logging
+
         path = resolve_encoder(name)
         self.name, self.layers, self.max_tokens, self.batch_size = name, layers, max_tokens, batch_size
         if threads:
             torch.set_num_threads(threads)
         self.tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModel.from_pretrained(path).eval()
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # a 0.1 s load of a small encoder needs no progress bar
+        try:
+            model = AutoModel.from_pretrained(path).eval()
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()
         if layers is not None:
             model.encoder.layer = model.encoder.layer[:layers]
         self.model = model

@@ -218,3 +218,16 @@ def test_corpus_aware_refiners_see_the_whole_planned_corpus_first(tmp_path):
     refiner = CorpusAware()
     run(corpus, tmp_path / "out", refiner, limit=10)  # resumed: still counts over every planned row
     assert refiner.seen == [r["id"] for r in records[:9]]
+
+
+def test_summary_names_the_refiners_own_reason_for_a_drop():
+    from programs.ops import ApplyResult
+    from refine.pipeline import _drop_reason
+    from refine.refiners.base import Refinement
+
+    dropped = ApplyResult(text="", kept=False, outcome="dropped", drop_reason="drop_doc")
+    assert _drop_reason(dropped, Refinement("d", audit={"drop_reason": "gopher_stop_words"})) == \
+        "drop_doc (gopher_stop_words)"
+    assert _drop_reason(dropped, Refinement("d")) == "drop_doc"
+    emptied = ApplyResult(text="", kept=False, outcome="dropped", drop_reason="empty")
+    assert _drop_reason(emptied, Refinement("d", audit={"drop_reason": "x"})) == "empty"
