@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo test bench default-model clean
+.PHONY: setup demo test bench default-model eval-train-demo clean
 
 setup: $(STAMP)
 
@@ -26,8 +26,24 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q tests
 
+# Each benchmark writes its table to bench/results/ (ratios against a baseline measured in the same run).
 bench: setup
-	$(BIN)/python bench/run_all.py
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/bench_programs.py
+	$(BIN)/python bench/bench_rules.py
+	$(BIN)/python bench/bench_pipeline.py
+	$(BIN)/python bench/bench_tagger.py
+	$(BIN)/python bench/bench_ray.py
+
+# Rebuild the shipped default refiner (refine/default_model/) from scratch; deterministic for a seed.
+# Debian's package long descriptions (one of the training sources) need apt's English translation lists.
+default-model: setup
+	-if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get update -qq -o Acquire::Languages=en; fi
+	$(BIN)/python bench/build_default_model.py --out refine/default_model
+
+# The committed `refine eval train` report (bench/results/eval_train/).
+eval-train-demo: setup
+	bash bench/eval_train_demo.sh
 
 clean:
 	rm -rf $(VENV) demo-out build *.egg-info
