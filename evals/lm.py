@@ -111,14 +111,14 @@ def batches(blocks: torch.Tensor, batch_size: int, steps: int, seed: int) -> Ite
     order = torch.randperm(blocks.shape[0], generator=generator)
     pos = 0
     for _ in range(steps):
-        rows = []
-        while len(rows) < batch_size:
+        parts, count = [], 0
+        while count < batch_size:
             if pos == len(order):
                 order, pos = torch.randperm(blocks.shape[0], generator=generator), 0
-            take = min(batch_size - len(rows), len(order) - pos)
-            rows.append(order[pos:pos + take])
-            pos += take
-        yield blocks[torch.cat(rows)]
+            take = min(batch_size - count, len(order) - pos)
+            parts.append(order[pos:pos + take])
+            pos, count = pos + take, count + take
+        yield blocks[torch.cat(parts)]
 
 
 # --------------------------------------------------------------------------------------------------

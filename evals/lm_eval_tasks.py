@@ -223,5 +223,5 @@ def run_lm_eval(model, tokenizer, tasks: Sequence[str], max_len: int, limit: int
     out: dict[str, dict] = {}
     for task, metrics in (results or {}).get("results", {}).items():
         out[task] = {key.split(",")[0]: value for key, value in metrics.items()
-                     if isinstance(value, (int, float)) and not key.startswith("alias") and "stderr" not in key}
+                     if isinstance(value, (int, float)) and "stderr" not in key and key != "sample_len"}
     return out

@@ -223,6 +223,8 @@ def run_probe(probe: Probe, corpora: dict[str, dict[str, str]], settings: ProbeS
     steps (`epochs` passes over the raw corpus), so only the text differs between conditions."""
     if "raw" not in corpora:
         raise ValueError("the probe compares against the raw corpus: corpora must include 'raw'")
+    if settings.seeds < 1 or settings.epochs < 1:
+        raise ValueError(f"--seeds and --epochs must be positive, got {settings.seeds} and {settings.epochs}")
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(settings.threads)
     started = time.perf_counter()

@@ -192,7 +192,9 @@ def run_one(prep: Prepared, corpus: str, seed: int, cfg: TrainCompareConfig, tas
         final[f"tasks/{task.name}/acc"] = scores["acc"]
         final[f"tasks/{task.name}/acc_norm"] = scores["acc_norm"]
     if named_tasks:
-        for task, metrics in run_lm_eval(model, prep.tokenizer, named_tasks, cfg.seq_len, cfg.task_limit).items():
+        # the shipped suite is on lm-eval's include path too: `--tasks refine_local` scores it through lm-eval
+        for task, metrics in run_lm_eval(model, prep.tokenizer, named_tasks, cfg.seq_len, cfg.task_limit,
+                                         include_path=str(SHIPPED_TASKS)).items():
             for metric, value in metrics.items():
                 final[f"lm_eval/{task}/{metric}"] = value
     return {"corpus": corpus, "seed": seed, "curve": curve, "final": final,

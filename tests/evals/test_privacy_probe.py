@@ -56,7 +56,7 @@ def test_probe_end_to_end_with_a_perfect_rewrite(tmp_path: Path):
     refined.write_text("".join(json.dumps({"id": i, "text": t}) + "\n"
                                for i, t in oracle_rewrite(probe).items() if i in ids))
     result = runner.invoke(app, ["eval", "probe", "-o", str(out), "--refined", str(refined), "--no-oracle",
-                                 "--seeds", "1", "--epochs", "10", *args])
+                                 "--seeds", "1", "--epochs", "20", *args])
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text())
     raw, ref = report["summary"]["raw"], report["summary"]["refined"]

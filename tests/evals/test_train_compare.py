@@ -85,6 +85,16 @@ def test_scoring_is_bounded_and_deterministic(tiny):
     assert score_task(model, tokenizer, sure, max_len=64)["n"] == 1
 
 
+def test_batches_have_the_batch_size_and_repeat_by_whole_epochs():
+    blocks = torch.arange(10 * 4).view(10, 4)  # 10 rows, row i starts with 4 * i
+    got = list(lm.batches(blocks, batch_size=4, steps=5, seed=0))  # 20 rows: two epochs
+    assert [b.shape for b in got] == [torch.Size([4, 4])] * 5
+    rows = [int(r[0]) // 4 for b in got for r in b]
+    assert sorted(rows[:10]) == sorted(rows[10:]) == list(range(10))  # each epoch sees every row once
+    assert rows[:10] != rows[10:]  # in a fresh order
+    assert [b.tolist() for b in lm.batches(blocks, 4, 5, seed=0)] == [b.tolist() for b in got]
+
+
 def test_heldout_split_is_shared_by_id():
     ids = [f"doc-{i}" for i in range(400)]
     held = [i for i in ids if is_heldout(i, 0.1)]
