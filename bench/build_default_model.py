@@ -44,6 +44,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     from bench_tagger import compare, markdown_table
+    from refine.annotate.sources import split_sources
     from refine.tagger.expert import synthetic_docs
     from refine.tagger.model import TaggerConfig
     from refine.tagger.train import TrainSettings, train_tagger
@@ -53,6 +54,13 @@ def main() -> None:
     val = synthetic_docs(args.val_docs, args.seed + 1000, "train")
     data_s = time.perf_counter() - started
     print(f"data: {len(train)} training and {len(val)} validation pages in {data_s:.0f}s", flush=True)
+    sources = source_counts(train)
+    print("clean-text sources of the training pages: " + ", ".join(f"{k} ({v} pages)" for k, v in sources.items()), flush=True)
+    missing = [name for name in split_sources("train") if name not in sources]
+    if missing:
+        print(f"note: no documents from {', '.join(missing)} on this machine"
+              + (" (Debian's long descriptions need `apt-get update -o Acquire::Languages=en`, as root)" if "debian" in missing else "")
+              + "; the model is built from the others and the model card says so", flush=True)
     config = TaggerConfig(encoder_layers=args.encoder_layers)
     report = train_tagger(train, val, args.out, config, TrainSettings(epochs=args.epochs, seed=args.seed),
                           log=lambda s: print(s, flush=True))
@@ -62,6 +70,7 @@ def main() -> None:
         "built": str(datetime.date.today()), "seconds_total": round(total_min * 60), "args": {k: str(v) for k, v in vars(args).items()},
         "train": report.to_dict(), "train_lines": sum(len(d.labels) for d in train),
         "train_removed_lines": sum(sum(d.labels) for d in train), "train_dropped_docs": sum(d.drop for d in train),
+        "train_sources": sources, "missing_sources": missing,
         "results": results,
     }
     (args.out / "eval.json").write_text(json.dumps(facts, indent=2) + "\n")
@@ -70,12 +79,30 @@ def main() -> None:
     print(f"built {args.out} in {total_min:.1f} min")
 
 
+SOURCE_NAMES = {"debian": "Debian package long descriptions", "stdlib": "Python standard-library docstrings",
+                "pydoc": "Python language reference topics", "readmes": "installed Python packages' READMEs",
+                "manpages": "manual pages", "licenses": "license texts"}
+
+
+def source_counts(docs) -> dict[str, int]:
+    """Pages per clean-text source (junk pages left out), in name order."""
+    counts: dict[str, int] = {}
+    for d in docs:
+        if d.source != "negative":
+            counts[d.source] = counts.get(d.source, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def model_card(facts: dict, config, results: dict, args) -> str:
     from bench_tagger import markdown_table
 
     t = facts["train"]
     held = results["tagger"]["synthetic held-out"]
     size_kb = sum(p.stat().st_size for p in args.out.glob("tagger.*")) / 1024
+    sources_line = ", ".join(f"{SOURCE_NAMES.get(k, k)} ({v})" for k, v in facts["train_sources"].items())
+    missing_line = (f" Not available on the build machine, so not used: {', '.join(SOURCE_NAMES.get(k, k) for k in facts['missing_sources'])}"
+                    + (" (run `apt-get update -o Acquire::Languages=en` as root first to include Debian's)" if "debian" in facts["missing_sources"] else "")
+                    + "." if facts["missing_sources"] else "")
     return f"""# Model card: refine's default refiner (line tagger)
 
 `refine run INPUT OUTPUT` with no `--model` uses this model (`--mode default`). It labels every line of
@@ -94,9 +121,13 @@ a document keep/remove and the document keep/drop in one forward pass; the decis
   p ≥ {config.doc_threshold}; override with `--set threshold=…` / `--set doc_threshold=…`.
 
 ## Data
-- The synthetic expert (`refine/annotate/synthetic.py`): clean text (Debian package descriptions, Python
-  docstrings and reference topics, installed packages' READMEs) wrapped in the train family of web
-  boilerplate templates, plus junk pages for the doc stage; labels known by construction.
+- The synthetic expert (`refine/annotate/synthetic.py`): clean text wrapped in the train family of web
+  boilerplate templates (news, shop, forum, recipe and blog chrome; Sphinx, Read the Docs, Furo, PyData,
+  Alabaster, MkDocs, Doxygen, texinfo, wiki, GitHub and manual-page site kits), with the page title kept
+  between header chrome and body, short-line web content kept (`refine/annotate/webcontent.py`:
+  ingredients, steps, feature bullets, spec tables, definitions, dialogue, poems, product pages), plus
+  junk pages for the doc stage; labels known by construction.
+- Clean-text sources used for this build (pages): {sources_line}.{missing_line}
 - Training: {t['train_docs']} pages ({facts['train_lines']:,} lines, {facts['train_removed_lines']:,} of them
   boilerplate, {facts['train_dropped_docs']} junk pages), seed {args.seed}; validation: {t['val_docs']} other pages of
   the same split. Distinct training lines embedded: {t['distinct_lines']:,}.
@@ -120,10 +151,12 @@ templates than training). The hand-written pages are the team's own; the judged 
 - Synthetic pages are not real pages: layouts, wordings and boilerplate that no template imitates may be
   missed (or content that looks like boilerplate removed). Check the output on your own corpus
   (`refine show`) and adjust `--set threshold=`.
-- Seen on the hand-written pages and `examples/sample.jsonl` (eyeballed, build of 2026-11-27): page
-  titles and thread titles that sit between header chrome and the body are often removed; short list
-  items right after a heading (a recipe's ingredients) can be removed; a product page made of short
-  lines was dropped as junk; some documentation-site footers ("Built with Sphinx …") were kept.
+- Seen on the hand-written pages and `examples/sample.jsonl` before the generator learned page titles,
+  short-line content and more documentation-site kits (build of 2026-11-27): titles between header chrome
+  and body removed, a recipe's ingredients removed, a product page of short lines dropped, "Built with
+  Sphinx …" footers kept. The generator now represents these cases (see Data); check them on your corpus.
+- Within-document repetition is a feature (`repeated_in_doc`) and the BiGRU sees neighbouring lines; the
+  corpus line-frequency columns are 0 unless the caller passes counts.
 - English only; whole lines only (no `remove_str` inside a line, no `normalize`).
 - It does not see other pages of the same site: repeated-line counts (`refine.linefreq`) are not used.
 - Rebuild: `{' '.join(['.venv/bin/python', 'bench/build_default_model.py', '--out', 'refine/default_model'])}`

@@ -379,7 +379,7 @@ def sphinx_footer(ctx: Ctx) -> list[str]:
 @template("doxygen.header", "header", "train", kit="doxygen")
 def doxygen_header(ctx: Ctx) -> list[str]:
     return [ctx.site.name, _join(ctx, ["Main Page", "Related Pages", "Modules", "Namespaces", "Classes", "Files"], ("  ",)),
-            ctx.pick(("Class List", "File List", "Namespace Members", "Class Index")), ctx.title]
+            ctx.pick(("Class List", "File List", "Namespace Members", "Class Index"))]
 
 
 @template("doxygen.footer", "footer", "train", kit="doxygen")
@@ -433,6 +433,93 @@ def github_footer(ctx: Ctx) -> list[str]:
             _join(ctx, ["Terms", "Privacy", "Security", "Status", "Docs", "Contact", "Manage cookies"], ("  ",))]
 
 
+@template("rtd_theme.header", "header", "train", kit="rtd_theme")
+def rtd_theme_header(ctx: Ctx) -> list[str]:
+    lines = [ctx.site.name, ctx.pick(("latest", "stable", f"v{ctx.rng.randint(0, 5)}.{ctx.rng.randint(0, 12)}")), "Search docs"]
+    lines += ctx.pick((["Navigation"], ["Contents:"], [], ["Table of Contents"])) + ctx.site.sections[:ctx.rng.randint(3, 7)]
+    lines.append(ctx.pick((f"Docs » {_short(ctx.title)}", f"» {_short(ctx.title)}", f"Home » {_short(ctx.title)}")))
+    return lines + [ctx.pick(("Edit on GitHub", "View page source", "Edit on GitLab", "Edit on Bitbucket"))]
+
+
+@template("rtd_theme.footer", "footer", "train", kit="rtd_theme")
+def rtd_theme_footer(ctx: Ctx) -> list[str]:
+    lines = [ctx.pick(("Next  Previous", "Previous Next", "Next", "Previous", "Next ", "Previous  Next"))]
+    lines.append(ctx.pick((f"© Copyright {ctx.site.year}, {ctx.pick(ctx.site.authors)}.", f"© Copyright {ctx.site.year}, {ctx.site.name}.",
+                           f"© Copyright {ctx.site.year - 3}-{ctx.site.year}, {ctx.site.name} developers. Revision {ctx.rng.getrandbits(28):07x}.")))
+    if ctx.chance(0.5):
+        lines.append(f"Last updated on {V.date(ctx.rng)}.")
+    lines.append(ctx.pick(("Built with Sphinx using a theme provided by Read the Docs.",
+                           "Built with Sphinx using a theme provided by Read the Docs .")))
+    return lines
+
+
+@template("furo.header", "header", "train", kit="furo")
+def furo_header(ctx: Ctx) -> list[str]:
+    return ctx.pick((["Contents", "Menu", "Expand", "Light mode", "Dark mode", "Auto light/dark mode"],
+                     ["Hide navigation sidebar", "Hide table of contents sidebar", "Toggle site navigation sidebar"],
+                     ["Skip to content", "Toggle Light / Dark / Auto color theme", "Toggle table of contents sidebar"])) + \
+        [f"{ctx.site.name} {ctx.pick(('documentation', 'docs', ''))}".strip()] + ctx.site.sections[:ctx.rng.randint(2, 6)]
+
+
+@template("furo.footer", "footer", "train", kit="furo")
+def furo_footer(ctx: Ctx) -> list[str]:
+    lines = ["Next", ctx.pick(ctx.titles), "Previous", ctx.pick(ctx.titles)][ctx.rng.randint(0, 2):]
+    lines += [f"Copyright © {ctx.site.year}, {ctx.pick(ctx.site.authors)}",
+              ctx.pick(("Made with Sphinx and @pradyunsg's Furo", "Made with Furo"))]
+    if ctx.chance(0.6):
+        lines += ["On this page"] + ctx.headings[:6]
+    return lines
+
+
+@template("pydata.header", "header", "train", kit="pydata")
+def pydata_header(ctx: Ctx) -> list[str]:
+    return ctx.pick((["Skip to main content"], ["Back to top"], [])) + [f"{ctx.site.name}", "Ctrl+K"] + \
+        ctx.site.sections[:ctx.rng.randint(3, 6)] + ctx.pick((["GitHub"], ["GitHub", "Twitter"], [])) + \
+        ctx.pick((["Section Navigation"], ["Site Navigation"], []))
+
+
+@template("pydata.footer", "footer", "train", kit="pydata")
+def pydata_footer(ctx: Ctx) -> list[str]:
+    lines = ["previous", ctx.pick(ctx.titles), "next", ctx.pick(ctx.titles)]
+    if ctx.chance(0.5):
+        lines += ["On this page"] + ctx.headings[:5]
+    if ctx.chance(0.5):
+        lines += ["Show Source"]
+    return lines + [f"© Copyright {ctx.site.year}, {ctx.site.name} Developers.",
+                    f"Created using Sphinx {ctx.rng.randint(4, 8)}.{ctx.rng.randint(0, 4)}.{ctx.rng.randint(0, 3)}.",
+                    f"Built with the PyData Sphinx Theme {ctx.rng.randint(0, 0)}.{ctx.rng.randint(10, 16)}.{ctx.rng.randint(0, 4)}."]
+
+
+@template("alabaster.sidebar", "sidebar", "train", kit="alabaster")
+def alabaster_sidebar(ctx: Ctx) -> list[str]:
+    lines = [ctx.site.name, "Navigation"] + ctx.site.sections[:ctx.rng.randint(2, 5)]
+    lines += ["Related Topics", "Documentation overview", f"Previous: {ctx.pick(ctx.titles)}", f"Next: {ctx.pick(ctx.titles)}"]
+    return lines + ["Quick search"] + (["Go"] if ctx.chance(0.5) else [])
+
+
+@template("alabaster.footer", "footer", "train", kit="alabaster")
+def alabaster_footer(ctx: Ctx) -> list[str]:
+    return [f"©{ctx.site.year}, {ctx.pick(ctx.site.authors)}. | Powered by Sphinx {ctx.rng.randint(3, 8)}.{ctx.rng.randint(0, 4)}.{ctx.rng.randint(0, 3)} "
+            f"& Alabaster 0.7.{ctx.rng.randint(10, 16)}" + ctx.pick((" | Page source", "")),
+            *(["Fork me on GitHub"] if ctx.chance(0.3) else [])]
+
+
+@template("manweb.header", "header", "train", kit="manweb")
+def manweb_header(ctx: Ctx) -> list[str]:
+    pkg = ctx.title.split()[0].lower()
+    return ctx.pick(([f"Provided by: {pkg}_{ctx.rng.randint(1, 9)}.{ctx.rng.randint(0, 30)}-{ctx.rng.randint(1, 4)}_amd64 bug"],
+                     ["Linux man page", "Site Search", "Library", "linux docs", "linux man pages", "page load time"],
+                     [f"{ctx.site.name} manual pages", "Toolbox", "Manual Page Search", "Man Pages"]))
+
+
+@template("manweb.footer", "footer", "train", kit="manweb")
+def manweb_footer(ctx: Ctx) -> list[str]:
+    return ctx.pick((["Powered by the Ubuntu Manpage Repository, file bugs in Launchpad",
+                      f"© {ctx.site.year} Canonical Ltd. Ubuntu and Canonical are registered trademarks of Canonical Ltd."],
+                     ["Site Search", "Library", "linux docs", "linux man pages", "page load time", "Toys", "world sunlight", "moon phase"],
+                     [f"Referenced By", f"{ctx.pick(ctx.topics)}(1), {ctx.pick(ctx.topics)}(8)", f"{ctx.site.name} Man Pages Project"]))
+
+
 # --- site types (train): news, shop, forum, recipe -------------------------------------------
 
 
@@ -477,11 +564,6 @@ def forum_postmeta(ctx: Ctx) -> list[str]:
 @template("recipe.jump", "pre", "train")
 def recipe_jump(ctx: Ctx) -> list[str]:
     return [_join(ctx, ctx.pick((["Jump to Recipe", "Print Recipe"], ["Jump to Recipe", "Pin Recipe", "Rate Recipe"])))]
-
-
-@template("page.title.site", "header", "train")
-def page_title_site(ctx: Ctx) -> list[str]:
-    return [f"{_short(ctx.title, 8)} {ctx.pick(('|', '-', '–', '::'))} {ctx.site.name}"]
 
 
 # =============================================================================================
@@ -723,15 +805,27 @@ def javadoc_footer(ctx: Ctx) -> list[str]:
             f"Copyright © {ctx.site.year} {ctx.site.name}. All rights reserved."]
 
 
-@template("rtd.header", "header", "heldout", kit="rtd")
-def rtd_header(ctx: Ctx) -> list[str]:
-    return [ctx.site.name, f"latest", *ctx.site.sections[:5], f"Docs » {_short(ctx.title)}", "Edit on GitHub"]
+@template("mkdocs_rtd.header", "header", "heldout", kit="mkdocs_rtd")
+def mkdocs_rtd_header(ctx: Ctx) -> list[str]:
+    return [ctx.site.name, *ctx.site.sections[:5], f"Docs » {_short(ctx.title)}", f"{ctx.site.domain.split('.')[0]} on GitLab"]
 
 
-@template("rtd.footer", "footer", "heldout", kit="rtd")
-def rtd_footer(ctx: Ctx) -> list[str]:
-    return ["Next  Previous", f"© Copyright {ctx.site.year}, {ctx.pick(ctx.site.authors)}. Revision {ctx.rng.getrandbits(28):07x}.",
-            "Built with Sphinx using a theme provided by Read the Docs."]
+@template("mkdocs_rtd.footer", "footer", "heldout", kit="mkdocs_rtd")
+def mkdocs_rtd_footer(ctx: Ctx) -> list[str]:
+    return [ctx.pick(("« Previous   Next »", "« Previous", "Next »")), f"Copyright {ctx.site.year} {ctx.pick(ctx.site.authors)}",
+            "Built with MkDocs using a theme provided by Read the Docs."]
+
+
+@template("sphinx_book.header", "header", "heldout", kit="sphinx_book")
+def sphinx_book_header(ctx: Ctx) -> list[str]:
+    return ["Toggle navigation sidebar", ctx.site.name, "Search this book...", "repository", "open issue",
+            ".md", ".pdf", "Print to PDF", "Toggle in-page table of contents"][: ctx.rng.randint(5, 9)]
+
+
+@template("sphinx_book.footer", "footer", "heldout", kit="sphinx_book")
+def sphinx_book_footer(ctx: Ctx) -> list[str]:
+    return ["previous", ctx.pick(ctx.titles), "next", ctx.pick(ctx.titles), f"By {ctx.pick(ctx.site.authors)}",
+            f"© Copyright {ctx.site.year}.", "Theme by the Executable Book Project"][ctx.rng.randint(0, 4):]
 
 
 @template("gtkdoc.header", "header", "heldout", kit="gtkdoc")
@@ -769,8 +863,9 @@ def pod2html_footer(ctx: Ctx) -> list[str]:
             "Contact details", "Site maintained by " + V.person(ctx.rng), "Manual", "Modules", "Tools", "FAQs"]
 
 
-KITS = {"train": ("sphinx", "doxygen", "texinfo", "mkdocs", "wiki", "github"),
-        "heldout": ("javadoc", "rtd", "gtkdoc", "man2html", "rustdoc", "pod2html")}
+KITS = {"train": ("sphinx", "doxygen", "texinfo", "mkdocs", "wiki", "github", "rtd_theme", "furo", "pydata",
+                  "alabaster", "manweb"),
+        "heldout": ("javadoc", "mkdocs_rtd", "sphinx_book", "gtkdoc", "man2html", "rustdoc", "pod2html")}
 
 #: Inline junk at the end of a content line, removed with remove_str: (family, text).
 INLINE_JUNK = {

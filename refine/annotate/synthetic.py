@@ -21,6 +21,7 @@ from programs.lines import line_body, split_lines
 from programs.ops import DropDoc, KeepChunk, KeepDoc, Program, RemoveLines, RemoveStr
 from refine.annotate import boilerplate as B
 from refine.annotate import negatives as N
+from refine.annotate import webcontent as W
 from refine.annotate.sources import CODE, HEADING, ITEM, PARA, QUOTE, ROW, CleanDoc, load_split
 
 SPLITS = ("train", "heldout", "all")
@@ -174,20 +175,49 @@ def _render_block(kind: str, text: str, style: _Style, index: int) -> list[str]:
     return _wrap(text, style.wrap)
 
 
+def _render_blocks(blocks, style: _Style) -> list[tuple[str, list[str]]]:
+    """(kind, lines) per block; items are numbered within their run."""
+    segments: list[tuple[str, list[str]]] = []
+    item_index = 0
+    for kind, text in blocks:
+        item_index = item_index + 1 if kind == ITEM else 0
+        lines = _render_block(kind, text, style, item_index - 1)
+        if kind == CODE and not any(line.strip() for line in lines):
+            continue
+        segments.append((kind, lines))
+    return segments
+
+
 def _content_segments(docs: list[CleanDoc], style: _Style, rng: random.Random, with_title: bool) -> list[tuple[str, list[str]]]:
     """(kind, lines) per content block, titles of the documents included as headings."""
     segments: list[tuple[str, list[str]]] = []
     for d, doc in enumerate(docs):
         if with_title or d > 0:
-            segments.append(("heading", [doc.title]))
-        item_index = 0
-        for kind, text in doc.blocks:
-            item_index = item_index + 1 if kind == ITEM else 0
-            lines = [line for line in _render_block(kind, text, style, item_index - 1)]
-            if kind == CODE and not any(line.strip() for line in lines):
-                continue
-            segments.append((kind, lines))
+            segments.append((HEADING, [doc.title]))
+        segments += _render_blocks(doc.blocks, style)
     return segments
+
+
+def _title_line(title: str, site: B.Site, rng: random.Random) -> str:
+    """A page's own title as sites print it: as written, Title Case, sentence case, or with the
+    site's name after it (the whole line is content)."""
+    form = rng.random()
+    if form < 0.2 and len(title) < 80:
+        title = " ".join(w[:1].upper() + w[1:] for w in title.split(" "))
+    elif form < 0.35:
+        title = title[:1].upper() + title[1:]
+    if rng.random() < 0.25:
+        title = f"{title} {rng.choice(('|', '-', '–', '—', '::', '·'))} {site.name}"
+    return title
+
+
+def _web_sections(family: str, docs: list[CleanDoc], segments, style: _Style, rng: random.Random) -> None:
+    """Insert one or two sections of short-line web content (`webcontent`) among the segments."""
+    words = _topics(docs[0], rng)
+    for _ in range(rng.choice((1, 1, 2))):
+        _, blocks = W.section(rng, family, words)
+        at = rng.randint(1, len(segments)) if segments else 0
+        segments[at:at] = _render_blocks(blocks, style)
 
 
 def _window(doc: CleanDoc, rng: random.Random) -> CleanDoc:
@@ -273,14 +303,35 @@ def _positive(pools: _Pools, rng: random.Random, index: int, sid: str) -> Sample
             if rng.random() < p:
                 _use(page, used, _chrome(pools, ctx, slot, kit), ctx)
 
-    content = _content_segments(docs, style, rng, with_title=rng.random() < 0.8)
+    family = rng.choice(pools.families)
+    r = rng.random()
+    title_at = "content" if r < 0.3 else "before_pre" if r < 0.75 else "after_pre" if r < 0.9 else None
+    title = doc.title
+    if rng.random() < 0.08:  # a product page: its name, short feature and spec lines, a description
+        blocks = W.product_page(rng, family, ctx.topics, [t for d in docs for k, t in d.blocks if k == PARA])
+        title, content = blocks[0][1], _render_blocks(blocks[1:], style)
+        ctx.title = title
+        title_at = title_at or "before_pre"
+        if title_at == "content":
+            content.insert(0, (HEADING, [title]))
+    else:
+        content = _content_segments(docs, style, rng, with_title=title_at == "content")
+        if rng.random() < 0.35:
+            _web_sections(family, docs, content, style, rng)
+    title_line = _title_line(title, ctx.site, rng) if title_at in ("before_pre", "after_pre") else None
     junk = _inline_junk(pools, content, rng)
+
+    def title(at: str) -> None:
+        if title_line is not None and title_at == at:
+            page.add([title_line], False, "content:title")
 
     if layout == "light":
         slot = rng.choice(("header", "footer", "post", "pre", "banner"))
         place_top = slot in ("header", "pre", "banner") and rng.random() < 0.7
         if place_top:
             maybe(slot, 1.0)
+        title("before_pre")
+        title("after_pre")
     elif layout != "plain":
         maybe("banner", 0.15)
         if kit:
@@ -290,8 +341,13 @@ def _positive(pools: _Pools, rng: random.Random, index: int, sid: str) -> Sample
             for p in (0.5, 0.5, 0.35, 0.2):
                 maybe("header", p)
         maybe("sidebar", 0.2 if kit is None else 0.5)
+        title("before_pre")
         maybe("pre", 0.45)
+        title("after_pre")
         maybe("pre", 0.15)
+    else:
+        title("before_pre")
+        title("after_pre")
     inline_budget = 0 if layout in ("plain", "light") else rng.choice((0, 0, 1, 1, 2, 3))
     for i, (kind, lines) in enumerate(content):
         page.add(lines, False, f"content:{kind}")
@@ -310,7 +366,7 @@ def _positive(pools: _Pools, rng: random.Random, index: int, sid: str) -> Sample
         maybe("banner", 0.12)
 
     lines, labels, kinds, starts = page.render(style.blank, style.max_blank, rng)
-    content_starts = [start for start, seg in zip(starts, page.segments) if seg[2].startswith("content:")]
+    content_starts = [start for start, seg in zip(starts, page.segments) if seg[2].startswith("content:") and seg[2] != "content:title"]
     remove_strs = []
     for seg_index, junk_text in junk:
         line_no = content_starts[seg_index] if seg_index < len(content_starts) else None

@@ -104,6 +104,61 @@ def test_train_and_heldout_share_no_template_source_or_document(train_samples, h
     assert {s.source for s in heldout_samples} <= {*HELDOUT, "negative"}
 
 
+def _kept_kinds(samples) -> Counter:
+    return Counter(k for s in samples if not s.drop for k, lab in zip(s.line_kinds, s.labels) if lab == 0)
+
+
+@pytest.mark.parametrize("which", ["train_samples", "heldout_samples"])
+def test_page_titles_sit_between_chrome_and_body_and_are_kept(which, request):
+    samples = request.getfixturevalue(which)
+    titled = [s for s in samples if "content:title" in s.line_kinds]
+    assert len(titled) > 10
+    # Some titles come right after header chrome, before the byline/breadcrumb and the body.
+    after_chrome = 0
+    for s in titled:
+        at = s.line_kinds.index("content:title")
+        before = [k for k in s.line_kinds[:at] if k != "sep"]
+        assert s.labels[at] == 0
+        after_chrome += bool(before) and not before[-1].startswith("content:")
+    assert after_chrome > 5
+    # Titles with the site's name after them are content too.
+    assert any(" | " in line or " - " in line or " – " in line for s in titled
+               for line, k in zip(s.text.split("\n"), s.line_kinds) if k == "content:title")
+
+
+def test_short_line_web_content_is_kept(train_samples, heldout_samples):
+    from refine.annotate import webcontent as W
+
+    for samples in (train_samples, heldout_samples):
+        kept = [line for s in samples if not s.drop for line, lab in zip(s.text.split("\n"), s.labels) if lab == 0]
+        # Recipe ingredients, spec rows and dialogue lines: short lines, all labelled keep.
+        assert any(any(f in line for f in W._FOODS) and len(line) < 60 for line in kept)
+        assert any(k in line for line in kept for k, _ in W._SPECS)
+        assert _kept_kinds(samples)["content:row"] > 0
+    # Every maker gives blocks of content kinds, and a product page leads with its name.
+    rng = __import__("random").Random(0)
+    for name, make in W.MAKERS.items():
+        blocks = make(rng, ["alpha", "beta", "gamma"])
+        assert blocks and {k for k, _ in blocks} <= {S.HEADING, S.PARA, S.ITEM, S.CODE, S.ROW}, name
+    page = W.product_page(rng, "train", ["alpha", "beta"], ["A long description of the product."])
+    assert page[0][0] == S.HEADING and sum(len(t) < 60 for _, t in page) >= 4
+
+
+def test_documentation_kits_have_their_own_chrome_in_each_family():
+    for family, must in (("train", ("rtd_theme", "furo", "pydata", "alabaster", "manweb", "sphinx")),
+                         ("heldout", ("mkdocs_rtd", "sphinx_book", "javadoc", "man2html"))):
+        assert set(must) <= set(B.KITS[family])
+        for kit in must:
+            assert B.templates(family, kit=kit), kit
+    rng = __import__("random").Random(3)
+    ctx = B.Ctx(rng, B.Site.make(rng), "A page title", ["alpha", "beta", "gamma"], ["Other page one", "Other page two"],
+                ["First heading"])
+    train_lines = {line for t in B.templates("train") if t.kit != "generic" for _ in range(20) for line in t.make(ctx)}
+    held_lines = {line for t in B.templates("heldout") if t.kit != "generic" for _ in range(20) for line in t.make(ctx)}
+    assert "Built with Sphinx using a theme provided by Read the Docs." in train_lines
+    assert "Built with Sphinx using a theme provided by Read the Docs." not in held_lines
+
+
 def test_unknown_split_is_refused(cache):
     with pytest.raises(ValueError, match="split"):
         next(generate_synthetic(1, split="validation", sources=TRAIN, cache_dir=cache))
