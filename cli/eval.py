@@ -13,6 +13,7 @@ import typer
 from rich.table import Table as RichTable
 
 from cli.common import console, die, note
+from cli.eval_refiner import refiner
 from cli.eval_train import probe, train
 from refine.io import InputError
 
@@ -180,4 +181,5 @@ eval_app.command("data")(data)
 eval_app.command("compare")(compare)
 eval_app.command("train")(train)
 eval_app.command("probe")(probe)
+eval_app.command("refiner")(refiner)
 # ------------------------------------------------------------------------------------------------
