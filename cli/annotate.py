@@ -13,6 +13,9 @@ from cli.common import console, die, note
 from refine.backends.base import BackendError
 
 
+SKIPS_SHOWN = 3  # unreadable rows named one by one; the rest are counted
+
+
 class Expert(str, enum.Enum):
     synthetic = "synthetic"
     programs = "programs"
@@ -32,9 +35,9 @@ class BackendName(str, enum.Enum):
 
 
 def annotate(
-    input: Annotated[str, typer.Argument(help="Corpus to annotate (JSONL/Parquet file, directory or glob); "
+    input: Annotated[str, typer.Argument(metavar="INPUT", help="Corpus to annotate (JSONL/Parquet file, directory or glob); "
                                               "'-' for the synthetic expert, which needs none.")],
-    output: Annotated[Path, typer.Argument(help="Output directory: train.jsonl and stats.json.")],
+    output: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Output directory: train.jsonl and stats.json.")],
     expert: Annotated[Expert, typer.Option(help="Who labels: synthetic pages (no model), a model writing "
                                                 "programs, or edited texts (a model's or --edits).")] = Expert.synthetic,
     n: Annotated[Optional[int], typer.Option("--n", help="Documents to produce (synthetic) or to read at most.")] = None,
@@ -81,7 +84,7 @@ def annotate(
     d = stats.to_dict()
     rejected = sum(d["rejected"].values())
     console.print(f"{expert.value}: {d['kept'].get('doc', 0)} documents ({d['kept'].get('chunk', 0)} chunk rows), "
-                  f"{rejected} rejected {dict(d['rejected']) if rejected else ''} in {elapsed:.1f}s -> {output}",
+                  f"{rejected} rejected{' ' + str(dict(d['rejected'])) if rejected else ''} in {elapsed:.1f}s -> {output}",
                   highlight=False)
 
 
@@ -125,17 +128,24 @@ def _read_docs(spec: str, limit: int | None, text_field: str, id_field: str):
     except InputError as exc:
         die(str(exc))
     docs = []
-    for source in sources:
-        reader = SourceReader(source)
-        try:
-            for raw in reader.rows(0, reader.count()):
-                doc = to_document(raw, source, text_field, id_field)
-                if isinstance(doc, Rejected):
-                    note(f"skipping row {doc.row} of {source.path}: {doc.message}")
-                    continue
-                docs.append(doc)
-                if limit and len(docs) >= limit:
-                    return docs
-        finally:
-            reader.close()
-    return docs
+    skipped = 0
+    try:
+        for source in sources:
+            reader = SourceReader(source)
+            try:
+                for raw in reader.rows(0, reader.count()):
+                    doc = to_document(raw, source, text_field, id_field)
+                    if isinstance(doc, Rejected):
+                        skipped += 1
+                        if skipped <= SKIPS_SHOWN:
+                            note(f"skipping row {doc.row} of {source.path}: {doc.message}")
+                        continue
+                    docs.append(doc)
+                    if limit and len(docs) >= limit:
+                        return docs
+            finally:
+                reader.close()
+        return docs
+    finally:
+        if skipped > SKIPS_SHOWN:
+            note(f"skipped {skipped} rows in all ({skipped - SKIPS_SHOWN} more not shown)")

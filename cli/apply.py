@@ -18,15 +18,17 @@ from refine.replay import AuditIndex, RecordedPrograms
 
 def apply(
     input: Annotated[str, typer.Argument(
+        metavar="INPUT",
         help="Records with an id, a text and a program: a JSONL (optionally .gz/.zst/.bz2) or Parquet file, "
              "a directory, a glob, or a saved Hugging Face dataset; local or remote (s3://…).")],
     output: Annotated[str, typer.Argument(
+        metavar="OUTPUT",
         help="Output directory: data/ (refined records), programs/ (audit), quarantine/, stats.json.")],
     programs: Annotated[Optional[str], typer.Option(
         "--programs", help="An earlier run's audit directory (OUTPUT/programs): join its programs onto INPUT "
                            "by id, instead of reading a program field. Replays that run on the raw corpus.")] = None,
     program_field: Annotated[str, typer.Option(
-        help="Field holding the program: a string, or a list of {\"program\": str, \"lines\": [start, end], "
+        help="Field holding the program: a string, or a list of {\"program\": str, \"lines\": \\[start, end], "
              "\"stage\": ...} for chunk-scoped programs.")] = "program",
     dialect: Annotated[Dialect, typer.Option(
         help="Program dialect: prox (0-based line numbers) or refinex (1-based).")] = Dialect.prox,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from typing import Annotated, Callable, NoReturn, Optional
 
+import fsspec
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from programs.ops import Policy
 from refine.executors import Executor, ExecutorError, LocalExecutor
@@ -27,8 +28,9 @@ EXIT_INTERRUPTED = 130
 
 
 def die(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Stop with a one-line error (no traceback): for bad input, bad options, unusable paths."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Stop with a one-line error (no traceback): for bad input, bad options, unusable paths.
+    `message` is printed as it is: brackets in paths or in `pip install 'refine[ray]'` are not markup."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message))
     raise typer.Exit(code)
 
 
@@ -82,6 +84,16 @@ def check_positive(name: str, value: int | None, allow_none: bool = False) -> No
         die(f"{name} must be a positive integer, got {value}")
 
 
+def check_input(input_spec: str) -> None:
+    """Stop now if INPUT names nothing readable (the pipeline checks again when it plans the shards)."""
+    from refine.io import resolve_inputs
+
+    try:
+        resolve_inputs(input_spec)
+    except InputError as e:
+        die(str(e))
+
+
 def pipeline_config(*, text_field: str, id_field: str, batch_size: int, shard_size: int, output_format: str,
                     limit: int | None, dialect: str, on_error: str, max_errors: int, min_kept_ratio: float,
                     min_words: int, resume: bool, force: bool) -> PipelineConfig:
@@ -104,12 +116,16 @@ def execute(command: str, input_spec: str, output: str, config: PipelineConfig, 
     """Prepare the output, run (locally unless `executor` says otherwise), print the summary; exit
     non-zero on failure."""
     pipeline = Pipeline(config, RichProgress(err_console, description=command))
+    if _is_file(output):
+        die(f"OUTPUT {output!r} is a file; give a directory (a new one, or an earlier run's output)")
     try:
         plan = pipeline.prepare(input_spec, output, record)
     except (InputError, RunConfigError) as e:
         die(str(e))
     except OSError as e:
         die(f"cannot use {output!r}: {e}")
+    if not plan.shards:
+        die(f"no records in {input_spec!r}: nothing to refine")
     if plan.done:
         note(f"resuming: {len(plan.done)} of {len(plan.shards)} shards already done")
     try:
@@ -117,20 +133,48 @@ def execute(command: str, input_spec: str, output: str, config: PipelineConfig, 
     except KeyboardInterrupt:
         die("interrupted; rerun the same command to resume (finished shards are kept)", EXIT_INTERRUPTED)
     except ExecutorError as e:
-        die(escape(str(e)))
-    report(result)
+        die(str(e))
+    report(result, input_spec)
     return result
 
 
-def report(result: RunResult) -> None:
-    """The summary table, the quarantine count, and what to do about failed shards."""
+def report(result: RunResult, input_spec: str = "INPUT") -> None:
+    """The summary table, the quarantine count, and what to do about failed shards or an input whose
+    every record was quarantined (exit 2: most often a wrong --text-field or --program-field)."""
     console.print(summary_table(result.stats, title=f"refine → {result.output}"))
     quarantined = int(result.stats["docs_quarantined"])
     note(f"{quarantined} record(s) quarantined (see {result.output}/quarantine/)" if quarantined
          else "0 records quarantined")
+    if quarantined and not result.stats["docs_in"] and not result.failed:
+        first = first_quarantined(result.output)
+        why = f"; the first, {first}" if first else ""
+        die(f"every record of {input_spec!r} was quarantined{why}")
     if result.failed:
         name, message = result.failed[0]
         note(f"[bold red]{len(result.failed)} of {result.shards} shard(s) failed[/]; first: {name}: {message}\n"
              f"details in {result.output}/_failed/. Rerun the same command to resume: finished shards are "
              "skipped and only the failed ones are redone.")
         raise typer.Exit(EXIT_FAILED_SHARDS)
+
+
+def first_quarantined(output: str) -> str | None:
+    """'row N of FILE: MESSAGE' for the first record in OUTPUT/quarantine/, to say why at the end."""
+    from refine.io import read_jsonl_dir
+    from refine.outdir import OutputDir
+
+    out = OutputDir(output)
+    try:
+        row = next(iter(read_jsonl_dir(out.fs, out.join("quarantine"))), None)
+    except (OSError, ValueError):
+        return None
+    if row is None:
+        return None
+    return f"row {row.get('row')} of {row.get('source')}: {row.get('message') or row.get('reason')}"
+
+
+def _is_file(path: str) -> bool:
+    try:
+        fs, root = fsspec.core.url_to_fs(path)
+        return fs.isfile(root)
+    except (ImportError, ValueError, OSError):
+        return False  # an unreachable OUTPUT is reported where it is first used

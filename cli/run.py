@@ -15,7 +15,7 @@ import typer
 from cli.common import (
     Dialect, ForceOption, IdFieldOption, LimitOption, MaxErrorsOption, MinKeptRatioOption, MinWordsOption,
     OnError, OnErrorOption, OutputFormat, OutputFormatOption, ResumeOption, ShardSizeOption, TextFieldOption,
-    check_positive, die, execute, note, pipeline_config,
+    check_input, check_positive, die, execute, note, pipeline_config,
 )
 from refine.backends.base import BackendError
 from refine.options import RunOptions
@@ -102,9 +102,11 @@ def apply_settings(opts: RunOptions, pairs: list[str]) -> RunOptions:
 
 def run(
     input: Annotated[str, typer.Argument(
+        metavar="INPUT",
         help="Corpus: a JSONL (optionally .gz/.zst/.bz2) or Parquet file, a directory or glob of them, or a "
              "saved Hugging Face dataset directory; local or remote (s3://… with s3fs installed).")],
     output: Annotated[str, typer.Argument(
+        metavar="OUTPUT",
         help="Output directory: data/ (refined records), programs/ (audit), quarantine/, stats.json.")],
     mode: Annotated[Optional[str], typer.Option(
         help="Refiner: programs, rewrite, rules, tagger, default, or a dotted module path exposing "
@@ -144,7 +146,7 @@ def run(
     device: Annotated[Optional[str], typer.Option(
         help="Device for the transformers backend (cpu, cuda, …). Default: the best available.")] = None,
     executor: Annotated[ExecutorName, typer.Option(
-        help="Where shards run: local (this process) or ray (a Ray cluster; pip install 'refine[ray]').")
+        help="Where shards run: local (this process) or ray (a Ray cluster; pip install 'refine\\[ray]').")
     ] = ExecutorName.local,
     address: Annotated[Optional[str], typer.Option(
         help="--executor ray: the cluster to join (auto, ray://head:10001). Default: start a local Ray "
@@ -159,6 +161,10 @@ def run(
                       "e.g. --set chunk_tokens=1000 --set rules=c4.")] = None,
 ) -> None:
     """Refine a corpus in resumable shards, with an audit of every decision and a summary of what changed."""
+    if mode is None and model is None and (base_url or backend is not Backend.transformers):
+        given = [f"--backend {backend.value}"] * (backend is not Backend.transformers) + ["--base-url"] * bool(base_url)
+        die(f"{' and '.join(given)} need --model (the served model's name) and --mode programs or rewrite; "
+            "without --model, the shipped default refiner runs in-process and uses no backend")
     chosen, why = choose_mode(mode, model)
     stage_list = tuple(s.strip() for s in stages.split(",") if s.strip())
     if not stage_list or any(s not in STAGES for s in stage_list):
@@ -181,6 +187,7 @@ def run(
         die(str(e))
     prebuilt = None
     if not mode and opts.mode == "default":
+        check_input(input)  # before the model loads: a mistyped path fails at once
         # Chosen for the user: if the shipped model cannot load here, the rules still can.
         try:
             prebuilt = build_refiner(opts)
@@ -223,12 +230,10 @@ def choose_executor(name: str, opts: RunOptions, address: str | None, gpus_per_r
     if gpus_per_replica < 0:
         die(f"--gpus-per-replica must be >= 0, got {gpus_per_replica}")
     check_positive("--replicas", replicas, allow_none=True)
-    from rich.markup import escape
-
     from refine.executors import ExecutorError
     from refine.executors.ray_executor import RayExecutor, RaySettings
 
     try:
         return RayExecutor(opts, RaySettings(address=address, replicas=replicas, gpus_per_replica=gpus_per_replica))
     except ExecutorError as e:
-        die(escape(str(e)))  # the message's `refine[ray]` is not rich markup
+        die(str(e))

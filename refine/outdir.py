@@ -65,13 +65,19 @@ class OutputDir:
                 fs.rm(child, recursive=True)
         elif previous is not None:
             diff = config_diff(previous, run_info)
-            if diff and not force:
+            if diff and not force and self._finished_any():
                 raise RunConfigError(
                     f"{self.path} holds a run with a different configuration ({'; '.join(diff)}). "
                     "Rerun with the same options to resume, --no-resume to start over, or --force to resume "
                     "anyway")
         fs.makedirs(self.root, exist_ok=True)
         write_json_atomic(fs, self.join(RUN_FILE), run_info)
+
+    def _finished_any(self) -> bool:
+        """Whether a shard was completed here: with none, a run whose options changed (e.g. after a wrong
+        --model failed to load) has nothing to protect and simply starts."""
+        done = self.join("_done")
+        return self.fs.isdir(done) and bool(self.fs.ls(done))
 
     def marker(self, shard: "Shard") -> dict | None:
         path = self.join("_done", f"{shard.name}.json")

@@ -11,6 +11,7 @@ from typing import Sequence
 
 import torch
 
+from ..model_source import local_model_problem
 from .base import BackendError, Completion, Request
 from .constrain import Constrainer, GrammarLogitsProcessor
 
@@ -89,6 +90,9 @@ class TransformersBackend:
         self.model = model
         self.device = pick_device(device)
         self.batch_size = max(1, batch_size)
+        problem = local_model_problem(model)
+        if problem:
+            raise BackendError(f"cannot load model {model!r}: {problem}")
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(model)
             self.lm = AutoModelForCausalLM.from_pretrained(model, dtype=pick_dtype(dtype, self.device))

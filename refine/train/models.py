@@ -41,6 +41,11 @@ def load(model: str | Path):
     has none (the EOS), since batches are padded."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from refine.model_source import local_model_problem
+
+    problem = local_model_problem(str(model))
+    if problem:
+        raise ValueError(f"cannot load model {str(model)!r}: {problem}, or use --from-config")
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(model))
         lm = AutoModelForCausalLM.from_pretrained(str(model))
