@@ -92,10 +92,13 @@ def probe(
     output: Annotated[str, OUTPUT],
     refined: Annotated[Optional[str], typer.Option(
         help="The probe corpus (OUTPUT/probe/corpus.jsonl) already refined: a `refine run` output directory "
-             "or a corpus with its ids. Without it, --model refines the corpus here.")] = None,
+             "or a corpus with its ids. Without it, --model (or --mode) refines the corpus here.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Refine the probe corpus with this model (see --mode).")] = None,
-    mode: Annotated[str, typer.Option(help="Refiner mode used with --model.")] = "rewrite",
-    instruction: Annotated[str, typer.Option(help="Rewrite instruction used with --model.")] = "pii",
+    mode: Annotated[Optional[str], typer.Option(
+        help="Refiner mode that refines the probe corpus here (default with --model: rewrite).")] = None,
+    instruction: Annotated[str, typer.Option(help="Rewrite instruction.")] = "pii",
+    set_: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="Any other refiner option, as key=value (repeatable), as in `refine run`.")] = None,
     backend: Annotated[str, typer.Option(help="Backend serving --model: transformers, sglang or openai.")] = "transformers",
     base_url: Annotated[Optional[str], typer.Option(help="Server URL for the sglang/openai backends.")] = None,
     api_key: Annotated[Optional[str], typer.Option(envvar="OPENAI_API_KEY", help="API key (openai backend).")] = None,
@@ -119,6 +122,7 @@ def probe(
     from evals.corpus import read_refined
     from evals.privacy_probe import ProbeSettings, make_probe, oracle_rewrite, refine_corpus, run_probe, write_probe
     from evals.probe_report import write_probe_report
+    from cli.run import apply_settings
     from refine.options import RunOptions
 
     try:
@@ -129,17 +133,18 @@ def probe(
     note(f"probe corpus: {corpus} ({len(generated.documents)} documents, {len(generated.facts)} facts)")
     if corpus_only:
         return
-    if refined and model:
-        die("give either --refined (an already refined probe corpus) or --model (refine it here), not both")
+    if refined and (model or mode):
+        die("give either --refined (an already refined probe corpus) or --model/--mode (refine it here), not both")
     raw_texts = {d["id"]: d["text"] for d in generated.documents}
     corpora = {"raw": raw_texts}
-    if model:
-        opts = RunOptions(mode=mode, model=model, backend=backend, base_url=base_url, api_key=api_key,
-                          instruction=instruction, cache=str(Path(output) / "refined" / "cache.sqlite"))
+    if model or mode:
         try:
+            opts = apply_settings(RunOptions(
+                mode=mode or "rewrite", model=model, backend=backend, base_url=base_url, api_key=api_key,
+                instruction=instruction, cache=str(Path(output) / "refined" / "cache.sqlite")), set_ or [])
             refined = str(refine_corpus(corpus, Path(output) / "refined", opts))
         except (ImportError, OSError, ValueError, RuntimeError) as e:
-            die(f"cannot refine the probe corpus with {model!r}: {e}")
+            die(f"cannot refine the probe corpus ({mode or 'rewrite'} mode): {e}")
     if refined:
         try:
             texts = read_refined(refined).texts

@@ -274,11 +274,12 @@ def refine_corpus(corpus: str | Path, out_dir: str | Path, opts) -> Path:
     from refine.pipeline import Pipeline, PipelineConfig
     from refine.refiners import build_refiner
 
+    pipeline = Pipeline(PipelineConfig(batch_size=opts.batch_size, resume=False))
+    record = run_info("run", str(corpus), asdict(opts))
+    plan = pipeline.prepare(str(corpus), str(out_dir), record)  # before the refiner puts its cache there
     refiner = build_refiner(opts)
     try:
-        record = run_info("run", str(corpus), asdict(opts) | {"api_key": None})
-        result = Pipeline(PipelineConfig(batch_size=opts.batch_size, resume=False)).run(
-            str(corpus), str(out_dir), record, refiner)
+        result = pipeline.execute(plan, refiner)
     finally:
         close = getattr(refiner, "close", None)
         if close is not None:

@@ -4,9 +4,12 @@ end with a tiny model (a perfect PII rewrite must make the model forget private 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # `--mode oracle_pii_refiner` imports from here
 
 from cli.main import app
 from evals.privacy_probe import CHOICES, leaked_answers, make_probe, oracle_rewrite
@@ -45,19 +48,13 @@ def test_oracle_rewrite_removes_private_values_only():
 
 
 def test_probe_end_to_end_with_a_perfect_rewrite(tmp_path: Path):
+    """The corpus is refined through the pipeline (`refine run`'s machinery) by a perfect PII rewriter."""
     out = tmp_path / "probe"
-    args = ["--per-attribute", "4", "--repeats", "3", "--probe-seed", "0"]
-    result = runner.invoke(app, ["eval", "probe", "-o", str(out), "--corpus-only", *args])
+    args = ["--per-attribute", "4", "--repeats", "3", "--probe-seed", "0", "--seeds", "1"]
+    result = runner.invoke(app, ["eval", "probe", "-o", str(out), "--mode", "oracle_pii_refiner", "--set",
+                                 f"facts={out / 'probe' / 'facts.jsonl'}", "--no-oracle", "--epochs", "20", *args])
     assert result.exit_code == 0, result.output
-    # the "refiner": the probe's own ground truth applied to the corpus it wrote, as a corpus with its ids
-    probe = make_probe(per_attribute=4, repeats=3, seed=0)
-    ids = [json.loads(line)["id"] for line in (out / "probe" / "corpus.jsonl").read_text().splitlines()]
-    refined = tmp_path / "refined.jsonl"
-    refined.write_text("".join(json.dumps({"id": i, "text": t}) + "\n"
-                               for i, t in oracle_rewrite(probe).items() if i in ids))
-    result = runner.invoke(app, ["eval", "probe", "-o", str(out), "--refined", str(refined), "--no-oracle",
-                                 "--seeds", "1", "--epochs", "20", *args])
-    assert result.exit_code == 0, result.output
+    assert (out / "refined" / "run.json").is_file()  # a `refine run` output directory
     report = json.loads((out / "report.json").read_text())
     raw, ref = report["summary"]["raw"], report["summary"]["refined"]
     chance = report["chance"]
@@ -65,7 +62,17 @@ def test_probe_end_to_end_with_a_perfect_rewrite(tmp_path: Path):
     assert ref["private"]["mean"] < raw["private"]["mean"]  # the rewrite made it forget them
     assert ref["public"]["mean"] >= chance  # and public facts are still learnable
     assert ref["leaked_answers"] == {"public": 12, "private": 0}
-    assert "--refined" in report["command"] and (out / "report.html").read_text().count("<svg") == 1
+    assert "--mode oracle_pii_refiner" in report["command"]
+    assert (out / "report.html").read_text().count("<svg") == 1
+
+    # the same refined output, given as --refined (a `refine run` directory), with the built-in oracle beside it
+    again = tmp_path / "again"
+    result = runner.invoke(app, ["eval", "probe", "-o", str(again), "--refined", str(out / "refined"),
+                                 "--epochs", "1", *args])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((again / "report.json").read_text())["summary"]
+    assert set(summary) == {"raw", "refined", "oracle"}
+    assert summary["refined"]["leaked_answers"] == summary["oracle"]["leaked_answers"] == {"public": 12, "private": 0}
 
 
 def test_probe_needs_something_to_compare(tmp_path: Path):
