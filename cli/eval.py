@@ -72,8 +72,8 @@ def _guard(what: str, fn: Callable):
 
 
 def data(
-    raw: Annotated[str, typer.Argument(help="The raw corpus (any format `refine run` reads).")],
-    refined: Annotated[str, typer.Argument(
+    raw: Annotated[str, typer.Argument(metavar="RAW", help="The raw corpus (any format `refine run` reads).")],
+    refined: Annotated[str, typer.Argument(metavar="REFINED", 
         help="A `refine run` output directory, or any corpus whose ids match RAW's (missing = dropped).")],
     output: Annotated[str, OUTPUT],
     gold: Annotated[Optional[str], typer.Option(help=GOLD_HELP)] = None,
@@ -120,7 +120,7 @@ def _summary(n: dict) -> None:
 
 
 def compare(
-    refined: Annotated[list[str], typer.Argument(help="Refined variants: `refine run` outputs or corpora.")],
+    refined: Annotated[list[str], typer.Argument(metavar="REFINED...", help="Refined variants: `refine run` outputs or corpora.")],
     output: Annotated[str, OUTPUT],
     raw: Annotated[Optional[str], typer.Option(
         help="The raw corpus. Default: each run's input as its run.json records it.")] = None,

@@ -27,9 +27,9 @@ class Split(str, enum.Enum):
 
 
 def refiner(
-    model: Annotated[str, typer.Argument(help="The refiner model: a `refine train --kind generative` output, "
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="The refiner model: a `refine train --kind generative` output, "
                                               "any local model directory, or a served model's name.")],
-    data: Annotated[str, typer.Argument(help="Annotations from `refine annotate` (a directory or a JSONL file).")],
+    data: Annotated[str, typer.Argument(metavar="DATA", help="Annotations from `refine annotate` (a directory or a JSONL file).")],
     constrained: Annotated[Optional[bool], typer.Option(
         "--constrained/--no-constrained",
         help="Decode with the program grammar, or freely. Default: both, to compare validity.")] = None,
