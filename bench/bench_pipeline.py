@@ -124,15 +124,9 @@ def overhead_bench(tmp: Path, n: int, gen_ms: float, batch_size: int) -> dict:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    from machine import cpu_name  # bench/machine.py; imported here, not when a refine worker imports this file
+
+    return f"{cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def write_report(path: Path, args, mem: list[dict], over: dict) -> None:

@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from machine import cpu_name, pin_one_core  # noqa: E402
+
 from programs.apply import apply  # noqa: E402
 from programs.ops import KeepChunk, Normalize, Program, RemoveLines, RemoveStr  # noqa: E402
 from programs.parse import clear_cache, parse  # noqa: E402
@@ -116,24 +118,6 @@ def baseline(text: str, program: Program) -> str:
     for a, b in reversed(spans):
         del lines[a:b + 1]
     return "".join(lines)
-
-
-def pin_one_core() -> str:
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    return "not pinned (no sched_setaffinity)"
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main() -> None:

@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from machine import cpu_name, pin_one_core  # noqa: E402
+
 from programs.apply import apply  # noqa: E402
 from programs.parse import parse  # noqa: E402
 from refine.document import Document  # noqa: E402
@@ -207,24 +209,6 @@ def timed(run, docs) -> tuple[float, list]:
     t0 = time.perf_counter()
     out = run(docs)
     return time.perf_counter() - t0, out
-
-
-def pin_one_core() -> str:
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    return "not pinned (no sched_setaffinity)"
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main() -> None:

@@ -35,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from machine import cpu_name  # noqa: E402
 REFINE = ROOT / ".venv/bin/refine"
 THREADS = 2
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "RAYON_NUM_THREADS",
@@ -159,9 +161,7 @@ def best(timings: list[dict]) -> list[dict]:
 
 
 def machine() -> dict:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor() or platform.machine())
-    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(),
+    return {"nproc": os.cpu_count(), "cpu": cpu_name(), "python": platform.python_version(),
             "date": datetime.datetime.now().isoformat(timespec="minutes")}
 
 
