@@ -35,6 +35,15 @@ ENCODER_HELP = "Sentence encoder directory for embedding diversity, or 'auto' fo
 SAMPLE_HELP = ("Documents (chosen by id hash, the same for every variant) for the costly metrics: character "
                "diffs, embeddings, the scorer. 0: all.")
 
+# Options that `eval data` and `eval compare` share, declared once.
+GoldOption = Annotated[Optional[str], typer.Option(help=GOLD_HELP)]
+ScorerOption = Annotated[Optional[str], typer.Option(help=SCORER_HELP)]
+EncoderOption = Annotated[Optional[str], typer.Option(help=ENCODER_HELP)]
+TextFieldOption = Annotated[str, typer.Option(help="Text field of the records.")]
+IdFieldOption = Annotated[str, typer.Option(help="Id field pairing raw and refined records.")]
+SampleOption = Annotated[int, typer.Option(help=SAMPLE_HELP)]
+PiiNamesOption = Annotated[bool, typer.Option(help="Detect person names too (needs a NER model).")]
+
 
 def _tools(scorer: str | None, encoder: str | None):
     """The scorer and the encoder, loaded once; a bad directory is bad input."""
@@ -76,13 +85,13 @@ def data(
     refined: Annotated[str, typer.Argument(metavar="REFINED", 
         help="A `refine run` output directory, or any corpus whose ids match RAW's (missing = dropped).")],
     output: Annotated[str, OUTPUT],
-    gold: Annotated[Optional[str], typer.Option(help=GOLD_HELP)] = None,
-    scorer: Annotated[Optional[str], typer.Option(help=SCORER_HELP)] = None,
-    encoder: Annotated[Optional[str], typer.Option(help=ENCODER_HELP)] = None,
-    text_field: Annotated[str, typer.Option(help="Text field of the records.")] = "text",
-    id_field: Annotated[str, typer.Option(help="Id field pairing raw and refined records.")] = "id",
-    sample: Annotated[int, typer.Option(help=SAMPLE_HELP)] = 500,
-    pii_names: Annotated[bool, typer.Option(help="Detect person names too (needs a NER model).")] = True,
+    gold: GoldOption = None,
+    scorer: ScorerOption = None,
+    encoder: EncoderOption = None,
+    text_field: TextFieldOption = "text",
+    id_field: IdFieldOption = "id",
+    sample: SampleOption = 500,
+    pii_names: PiiNamesOption = True,
 ) -> None:
     """Measure a refined corpus against its raw corpus and write a report."""
     from evals.corpus import read_raw, read_refined
@@ -124,13 +133,13 @@ def compare(
     output: Annotated[str, OUTPUT],
     raw: Annotated[Optional[str], typer.Option(
         help="The raw corpus. Default: each run's input as its run.json records it.")] = None,
-    gold: Annotated[Optional[str], typer.Option(help=GOLD_HELP)] = None,
-    scorer: Annotated[Optional[str], typer.Option(help=SCORER_HELP)] = None,
-    encoder: Annotated[Optional[str], typer.Option(help=ENCODER_HELP)] = None,
-    text_field: Annotated[str, typer.Option(help="Text field of the records.")] = "text",
-    id_field: Annotated[str, typer.Option(help="Id field pairing raw and refined records.")] = "id",
-    sample: Annotated[int, typer.Option(help=SAMPLE_HELP)] = 500,
-    pii_names: Annotated[bool, typer.Option(help="Detect person names too (needs a NER model).")] = True,
+    gold: GoldOption = None,
+    scorer: ScorerOption = None,
+    encoder: EncoderOption = None,
+    text_field: TextFieldOption = "text",
+    id_field: IdFieldOption = "id",
+    sample: SampleOption = 500,
+    pii_names: PiiNamesOption = True,
 ) -> None:
     """Put several refined variants of one raw corpus side by side in one report."""
     from evals.compare import headline_table, write_compare_report
