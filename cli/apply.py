@@ -9,6 +9,7 @@ import typer
 
 from cli.common import (
     Dialect, ForceOption, IdFieldOption, LimitOption, MaxErrorsOption, MinKeptRatioOption, MinWordsOption,
+    OutputArgument,
     OnError, OnErrorOption, OutputFormat, OutputFormatOption, ResumeOption, ShardSizeOption, TextFieldOption,
     die, execute, pipeline_config,
 )
@@ -21,9 +22,7 @@ def apply(
         metavar="INPUT",
         help="Records with an id, a text and a program: a JSONL (optionally .gz/.zst/.bz2) or Parquet file, "
              "a directory, a glob, or a saved Hugging Face dataset; local or remote (s3://…).")],
-    output: Annotated[str, typer.Argument(
-        metavar="OUTPUT",
-        help="Output directory: data/ (refined records), programs/ (audit), quarantine/, stats.json.")],
+    output: OutputArgument,
     programs: Annotated[Optional[str], typer.Option(
         "--programs", help="An earlier run's audit directory (OUTPUT/programs): join its programs onto INPUT "
                            "by id, instead of reading a program field. Replays that run on the raw corpus.")] = None,

@@ -55,6 +55,9 @@ class Dialect(str, enum.Enum):
 
 
 # Options that `refine run` and `refine apply` share, declared once.
+OutputArgument = Annotated[str, typer.Argument(
+    metavar="OUTPUT",
+    help="Output directory: data/ (refined records), programs/ (audit), quarantine/, stats.json.")]
 OnErrorOption = Annotated[OnError, typer.Option(
     help="What failing operations mean: skip them; keep the original document (keep_original) or drop "
          "it (drop) once it has --max-errors errors.")]

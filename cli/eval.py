@@ -82,7 +82,7 @@ def _guard(what: str, fn: Callable):
 
 def data(
     raw: Annotated[str, typer.Argument(metavar="RAW", help="The raw corpus (any format `refine run` reads).")],
-    refined: Annotated[str, typer.Argument(metavar="REFINED", 
+    refined: Annotated[str, typer.Argument(metavar="REFINED",
         help="A `refine run` output directory, or any corpus whose ids match RAW's (missing = dropped).")],
     output: Annotated[str, OUTPUT],
     gold: GoldOption = None,

@@ -36,7 +36,7 @@ def command_line(ctx: typer.Context) -> str:
 def train(
     ctx: typer.Context,
     raw: Annotated[str, typer.Argument(metavar="RAW", help="The raw corpus (any format `refine run` reads).")],
-    refined: Annotated[str, typer.Argument(metavar="REFINED", 
+    refined: Annotated[str, typer.Argument(metavar="REFINED",
         help="A `refine run` output directory, or any corpus whose ids match RAW's.")],
     output: Annotated[str, OUTPUT],
     tokens: Annotated[int, typer.Option(help="Training tokens per run (a shorter corpus is repeated).")] = 1_000_000,

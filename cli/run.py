@@ -14,6 +14,7 @@ import typer
 
 from cli.common import (
     Dialect, ForceOption, IdFieldOption, LimitOption, MaxErrorsOption, MinKeptRatioOption, MinWordsOption,
+    OutputArgument,
     OnError, OnErrorOption, OutputFormat, OutputFormatOption, ResumeOption, ShardSizeOption, TextFieldOption,
     check_input, check_positive, die, execute, note, pipeline_config,
 )
@@ -105,9 +106,7 @@ def run(
         metavar="INPUT",
         help="Corpus: a JSONL (optionally .gz/.zst/.bz2) or Parquet file, a directory or glob of them, or a "
              "saved Hugging Face dataset directory; local or remote (s3://… with s3fs installed).")],
-    output: Annotated[str, typer.Argument(
-        metavar="OUTPUT",
-        help="Output directory: data/ (refined records), programs/ (audit), quarantine/, stats.json.")],
+    output: OutputArgument,
     mode: Annotated[Optional[str], typer.Option(
         help="Refiner: programs, rewrite, rules, tagger, default, or a dotted module path exposing "
              "from_options(opts). Default: programs with --model, else the shipped default refiner "

@@ -412,5 +412,5 @@ def _drop_reason(result: ApplyResult, ref: Refinement) -> str:
     """Why a document was dropped; a refiner's own reason for its `drop_doc()` (a rule's name, say)
     makes the summary say which rule fired, not only that one did."""
     reason = result.drop_reason or "unknown"
-    why = ref.audit.get("drop_reason") if isinstance(ref.audit, dict) else None
+    why = ref.audit.get("drop_reason")
     return f"{reason} ({why})" if reason == "drop_doc" and why else reason
