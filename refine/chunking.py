@@ -145,8 +145,10 @@ def load_tokenizer(opts):
         return ApproxTokenizer()
     from transformers import AutoTokenizer
 
+    from refine.named_models import resolve
+
     try:
-        return AutoTokenizer.from_pretrained(name)
+        return AutoTokenizer.from_pretrained(resolve(name))
     except (OSError, ValueError) as exc:
         raise ValueError(
             f"cannot load the tokenizer of {name!r} to size chunks: {exc}\n"

@@ -87,6 +87,12 @@ class TransformersBackend:
                  batch_size: int = 16):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from ..named_models import NamedModelError, resolve
+
+        try:
+            model = resolve(model)  # a named model (`smollm2-135m`) becomes its local directory
+        except NamedModelError as exc:
+            raise BackendError(f"cannot load model {model!r}: {exc}") from exc
         self.model = model
         self.device = pick_device(device)
         self.batch_size = max(1, batch_size)

@@ -42,7 +42,9 @@ def load(model: str | Path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from refine.model_source import local_model_problem
+    from refine.named_models import resolve
 
+    model = resolve(model)  # a named model (`smollm2-135m`) becomes its local directory
     problem = local_model_problem(str(model))
     if problem:
         raise ValueError(f"cannot load model {str(model)!r}: {problem}, or use --from-config")

@@ -171,7 +171,11 @@ def write_record(output_dir: str | Path, record: dict) -> None:
 
 
 def read_record(model_dir: str | Path) -> dict:
-    """What `train.json` says about a trained model directory ({} for any other model)."""
+    """What `train.json` says about a trained model directory or a named adapter ({} for any other model)."""
+    from refine.named_models import is_named, record
+
+    if is_named(model_dir):
+        return record(model_dir)
     path = Path(model_dir) / RECORD
     try:
         return json.loads(path.read_text(encoding="utf-8"))

