@@ -18,7 +18,8 @@ from functools import lru_cache
 
 @dataclass(frozen=True)
 class PiiSpan:
-    kind: str  # "email" | "phone" | "ipv4" | "ipv6" | "card" | "iban" | "ssn" | "address" | "name"
+    kind: str  # "email" | "phone" | "ipv4" | "ipv6" | "card" | "iban" | "ssn" | "address" | "url" | "dob"
+    #            | "account" | "id" | "name"
     start: int
     end: int
     text: str
@@ -43,6 +44,34 @@ _STREET_WORDS = (
 _ADDRESS = re.compile(
     rf"\b\d{{1,5}}[A-Za-z]?(?: [A-Z][a-z]+\.?| [NSEW]\.?){{1,4}} (?:{_STREET_WORDS})\b"
     r"(?:,? (?:Apt|Suite|Unit|#) ?\w+)?"
+)
+
+# Context rules: a value is personal when its label or its surroundings say so (regexes cannot tell a
+# name or an account number from any other capitalised word or number). `(?i:...)` makes only the
+# label case-insensitive; the value keeps its shape.
+_CAP = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
+_PERSON = rf"{_CAP}(?: {_CAP}){{0,2}}"
+_NAME_LABEL = (r"(?i:full name|name|customer|client|user|applicant|patient|holder|account holder|owner|"
+               r"employee|member|sender|recipient|contact person|signed)")
+_NAME_CONTEXT = re.compile(
+    rf"(?:^|(?<=\n))[ \t]*{_NAME_LABEL}[ \t]*:[ \t]*(?P<a>{_PERSON})[ \t]*$"
+    rf"|\b(?:(?:Dear|Hi|Hello)(?: (?:Mr|Mrs|Ms|Dr)\.?)?|(?:Mr|Mrs|Ms|Dr)\.?) (?P<b>{_PERSON})\b"
+    rf"|(?i:regards|cheers|thanks|sincerely|best|warmly|yours)[,!.]?[ \t]*\n+[ \t]*(?P<c>{_PERSON})[ \t]*(?=\n|$)",
+    re.M,
+)
+_DATE = (r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2} [A-Z][a-z]+ \d{4}|[A-Z][a-z]+ \d{1,2}, \d{4})")
+_DOB = re.compile(rf"(?i:date of birth|birth date|birthday|d\.?o\.?b\.?|born(?: on| in)?)[ \t]*[:(]?[ \t]*(?P<v>{_DATE})")
+_ACCOUNT = re.compile(
+    r"(?i:account(?: number| no\.?)?|acct\.?(?: no\.?)?|bank account|payments? go to|sort code)"
+    r"[ \t]*[:#]?[ \t]*(?P<v>[A-Z]{0,4}[-]?\d[\dA-Z -]{4,30}\d)")
+_ID = re.compile(
+    r"(?i:id(?: number| no\.?)?|passport(?: no\.?| number)?|staff(?: no\.?| number)?|employee(?: no\.?| number)?|"
+    r"member(?: no\.?| number)?|licen[cs]e(?: no\.?| number)?)"
+    r"[ \t]*[:#]?[ \t]*(?P<v>[A-Z]{0,4}-?\d[\d-]{3,20}\d)")
+_PROFILE_URL = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:(?:github|gitlab|twitter|x|linkedin|instagram|facebook|bitbucket|medium|reddit)"
+    r"\.com(?:/in|/u|/user)?/[\w.-]{2,40}|[\w.-]+\.[a-z]{2,}(?:/[\w.-]+)*/(?:users?|u|in|profile|people|members?)/[\w.-]{2,40}"
+    r"|[\w.-]+\.[a-z]{2,}/~[\w.-]{2,40})/?",
 )
 
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|35|6011|64[4-9]|65|62)")
@@ -120,9 +149,13 @@ _DETECTORS = (
     ("ipv4", _IPV4, _any),
     ("card", _CARD, _whole(_card_ok)),
     ("ssn", _SSN, _any),
+    ("url", _PROFILE_URL, lambda text: len(text.rstrip(".-"))),
     ("address", _ADDRESS, _any),
     ("phone", _PHONE, _whole(_phone_ok)),
 )
+# Kinds found by context: (kind, pattern); the value is the named group(s). Earlier kinds win overlaps.
+# Labelled values go first: "Account number: 4481 2291 03" is an account even though it looks like a phone.
+_LABELLED = (("dob", _DOB), ("account", _ACCOUNT), ("id", _ID))
 
 
 def detect_pii(text: str, names: bool = True) -> list[PiiSpan]:
@@ -132,11 +165,24 @@ def detect_pii(text: str, names: bool = True) -> list[PiiSpan]:
     def free(start: int, end: int) -> bool:
         return all(end <= s.start or start >= s.end for s in taken)
 
+    def by_context(kind: str, pattern: re.Pattern) -> None:
+        for m in pattern.finditer(text):
+            for group, value in m.groupdict().items():
+                if value is not None:
+                    start = m.start(group)
+                    value = value.rstrip(" -")
+                    if free(start, start + len(value)):
+                        taken.append(PiiSpan(kind, start, start + len(value), value))
+
+    for kind, pattern in _LABELLED:
+        by_context(kind, pattern)
     for kind, pattern, accept in _DETECTORS:
         for m in pattern.finditer(text):
             end = m.start() + accept(m.group())
             if end > m.start() and free(m.start(), end):
                 taken.append(PiiSpan(kind, m.start(), end, text[m.start() : end]))
+    by_context("name", _NAME_CONTEXT)
+    _other_mentions(text, taken, free)
     if names:
         detector = _name_detector()
         if detector is not None:
@@ -144,6 +190,16 @@ def detect_pii(text: str, names: bool = True) -> list[PiiSpan]:
                 if free(start, end):
                     taken.append(PiiSpan("name", start, end, text[start:end]))
     return sorted(taken, key=lambda s: s.start)
+
+
+def _other_mentions(text: str, taken: list[PiiSpan], free) -> None:
+    """A name found by its context is a name everywhere: its other mentions, whole or by its first or
+    last word ("Dear Anna Berg ... Anna said"), are added too."""
+    words = {w for s in taken if s.kind == "name" for w in (s.text, *s.text.split())}
+    for word in sorted(words, key=len, reverse=True):
+        for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+            if free(m.start(), m.end()):
+                taken.append(PiiSpan("name", m.start(), m.end(), word))
 
 
 def name_detector() -> str:
