@@ -19,8 +19,10 @@ from refine.progress import RichProgress
 from refine.refiners.base import Refiner
 from refine.stats import summary_table
 
-err_console = Console(stderr=True)
-console = Console()
+# Soft wrap: a message is one line however narrow the terminal or log (no break inside a path or a
+# sentence a user or a test searches for); tables still fit the width.
+err_console = Console(stderr=True, soft_wrap=True)
+console = Console(soft_wrap=True)
 
 EXIT_FAILED_SHARDS = 1
 EXIT_BAD_INPUT = 2
@@ -104,6 +106,9 @@ def pipeline_config(*, text_field: str, id_field: str, batch_size: int, shard_si
     check_positive("--shard-size", shard_size)
     check_positive("--limit", limit, allow_none=True)
     check_positive("--max-errors", max_errors)
+    for name, value, choices in (("--dialect", dialect, Dialect), ("--on-error", on_error, OnError)):
+        if value not in {c.value for c in choices}:
+            die(f"{name} must be one of {', '.join(c.value for c in choices)}, got {value!r}")
     if not 0.0 <= min_kept_ratio < 1.0:
         die(f"--min-kept-ratio must be in [0, 1), got {min_kept_ratio}")
     if min_words < 0:

@@ -170,10 +170,6 @@ def run(
         die(f"--stages must list doc and/or chunk, got {stages!r}")
     if concurrency < 1:
         die(f"--concurrency must be a positive integer, got {concurrency}")
-    config = pipeline_config(text_field=text_field, id_field=id_field, batch_size=batch_size,
-                             shard_size=shard_size, output_format=output_format.value, limit=limit,
-                             dialect=dialect.value, on_error=on_error.value, max_errors=max_errors,
-                             min_kept_ratio=min_kept_ratio, min_words=min_words, resume=resume, force=force)
     opts = RunOptions(mode=chosen, model=model, backend=backend.value, base_url=base_url, api_key=api_key,
                       batch_size=batch_size, concurrency=concurrency, device=device, stages=stage_list,
                       dialect=dialect.value, on_error=on_error.value, max_errors=max_errors,
@@ -184,6 +180,12 @@ def run(
         check_mode(opts.mode)  # before OUTPUT/run.json records a mode that cannot run
     except ValueError as e:
         die(str(e))
+    # One source of truth: the pipeline applies what the refiner was told, --set included.
+    config = pipeline_config(text_field=text_field, id_field=id_field, batch_size=opts.batch_size,
+                             shard_size=shard_size, output_format=output_format.value, limit=limit,
+                             dialect=opts.dialect, on_error=opts.on_error, max_errors=opts.max_errors,
+                             min_kept_ratio=opts.min_kept_ratio, min_words=opts.min_words, resume=resume,
+                             force=force)
     prebuilt = None
     if not mode and opts.mode == "default":
         check_input(input)  # before the model loads: a mistyped path fails at once

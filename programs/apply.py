@@ -20,7 +20,9 @@
      string holds "\\n" (it would renumber the lines), `out_of_range` if the scope misses the document.
    A line whose body these edits empty stays, as an empty line: only `remove_lines` removes lines.
 3. Line removals, against the ORIGINAL numbering: the ranges of all programs are merged (overlaps
-   and adjacency merge) and each removed line takes its terminator with it. A range is
+   and adjacency merge) and each removed line takes its terminator with it. The result ends as the
+   original did: when the last line goes and it had no terminator, the last line kept loses its own
+   ("a\\nb\\nc" without line 2 is "a\\nb"), credited to the range that removed the last line. A range is
    `out_of_range` if `line_start > line_end`, `line_start < 0`, `line_end` is past the last line (never
    clipped), or it leaves the scope. Removing a line that `remove_str` edited is fine.
 4. Policy (see `Policy`), with errors counted over all programs:
@@ -141,6 +143,8 @@ def apply(
             effects.append(OpEffect(op, pi, oi, chars_removed=removed, replacements=replacements))
 
     spans = _remove_ranges(segs, n, ranges, errors, effects) if ranges else []
+    if spans and spans[-1][1] == len(segs) - 1 and spans[-1][0] > 0:
+        _credit_last_terminator(segs, spans[-1][0] - 1, effects)
     if spans:
         kept: list[str] = []
         prev = 0
@@ -148,8 +152,10 @@ def apply(
             kept += segs[prev:a]
             prev = b + 1
         kept += segs[prev:]
-        if prev == len(segs):  # the last line went, and it had no terminator: end after the "\n" before it
-            kept.append("")
+        if prev == len(segs) and kept and kept[-1].endswith("\r"):
+            # The last line went and it had no terminator: so has the last line kept (joining the
+            # pieces drops its "\n"; a CRLF piece also holds a "\r").
+            kept[-1] = kept[-1][:-1]
         new_text = "\n".join(kept)
     else:
         new_text = "\n".join(segs) if edited else text
@@ -280,6 +286,18 @@ def _remove_ranges(segs, n, ranges, errors, effects) -> list[tuple[int, int]]:
         merged = keep
         effects.append(OpEffect(op, pi, oi, lines_removed=new_lines, chars_removed=new_chars))
     return merged
+
+
+def _credit_last_terminator(segs: list[str], last_kept: int, effects: list[OpEffect]) -> None:
+    """Removing an unterminated last line also removes the terminator of `last_kept`: credit it to
+    the first range that removed the last line, so that effects still sum to the chars removed."""
+    extra = 1 + segs[last_kept].endswith("\r")
+    last = len(segs) - 1
+    for k, effect in enumerate(effects):
+        if type(effect.op) is RemoveLines and effect.op.line_end == last:
+            effects[k] = OpEffect(effect.op, effect.program_index, effect.op_index, effect.lines_removed,
+                                  effect.chars_removed + extra, effect.replacements)
+            return
 
 
 def _judge(text: str, new_text: str, effects, errors, policy) -> ApplyResult:

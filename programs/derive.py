@@ -19,8 +19,8 @@ nearby raw line they resemble (most of their words, in order). Then:
   "insert" (a new line, or new chars within a line), "replace" (changed chars; a replacement by
   shorter text is split into a deletion and a replacement of its length where the deletion is
   unique), "delete" (a deletion no unique string expresses) and "terminator" (a line end that
-  differs: "\r\n" vs "\n", or a final newline the edited text lacks; programs cannot touch line
-  ends, so the program's result keeps the raw one). Whitespace is text like any other: deleted
+  differs: "\r\n" vs "\n", or a final newline the edited text lacks or adds; programs cannot touch
+  line ends, so the program's result keeps the raw one, and ends as the raw text does). Whitespace is text like any other: deleted
   trailing spaces and blank lines are expressed when unique; a collapsed inner space usually is not.
 
 The sample is rejected, as RefineX does, when any one unexpressed span has `max_unexpressed_chars`
@@ -181,7 +181,18 @@ class _Aligner:
             if i is not None:
                 used[i] = True
 
+        # `apply` ends the result as the raw text ends: without a final terminator, removing the last
+        # line also removes the terminator of the last line kept.
+        ends = [line[len(body):] for line, body in zip(self.raw_lines, rb)]
+        last = len(rb) - 1
         deleted = 0
+        if (rb and not ends[last] and not used[last] and any(used) and self.edited_lines
+                and self.edited_lines[-1] != eb[-1]):
+            # The edited text keeps the line end that deleting the raw last line would take away:
+            # empty that line instead (a whole body is unique in its line), which keeps it.
+            used[last] = True
+            ops.append((last, 0, RemoveStr(last, rb[last])))
+            deleted += len(rb[last])
         start = None
         for i, is_used in enumerate([*used, True]):
             if not is_used and start is None:
@@ -190,7 +201,10 @@ class _Aligner:
                 ops.append((start, 0, RemoveLines(start, i - 1)))
                 deleted += sum(map(len, self.raw_lines[start:i]))
                 start = None
-
+        last_used = max((i for i, is_used in enumerate(used) if is_used), default=None)
+        if rb and not ends[last] and last_used is not None and last_used < last:
+            deleted += len(ends[last_used])
+            ends[last_used] = ""
         next_raw = len(rb)
         for j in range(len(eb) - 1, -1, -1):
             i = match[j]
@@ -207,7 +221,7 @@ class _Aligner:
                     unexpressed.extend(dict(span, line=i) for span in spans)
                 ops.extend((i, n, RemoveStr(i, s)) for n, s in enumerate(cuts))
                 deleted += sum(map(len, cuts))
-            raw_end = self.raw_lines[i][len(rb[i]):]
+            raw_end = ends[i]
             edited_end = self.edited_lines[j][len(eb[j]):]
             if raw_end != edited_end:
                 unexpressed.append({"kind": "terminator", "line": i, "raw": raw_end, "edited": edited_end,

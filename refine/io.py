@@ -128,13 +128,41 @@ def _saved_dataset_sources(fs, path: str, key: str) -> list[Source]:
     return [Source(_url(fs, path), "hf", key)]
 
 
-def resolve_inputs(spec: str, storage_options: dict | None = None) -> list[Source]:
-    """Every corpus file named by `spec` (a file, a directory or a glob), in a stable order."""
+def resolve_inputs(spec: str, storage_options: dict | None = None, exclude: str | None = None) -> list[Source]:
+    """Every corpus file named by `spec` (a file, a directory or a glob), in a stable order.
+
+    Nothing under `exclude` is read: a run's OUTPUT inside its INPUT directory must not become input."""
     try:
         fs, root = fsspec.core.url_to_fs(spec, **(storage_options or {}))
     except (ImportError, ValueError) as e:  # e.g. s3:// without s3fs
         raise InputError(f"cannot open {spec!r}: {e}") from e
     root = root.rstrip("/") or root
+    sources = _resolve(fs, spec, root)
+    if exclude is not None:
+        skip = _fs_path(fs, exclude)
+        if skip is not None:
+            sources = [s for s in sources if not _under(_fs_path(fs, s.path) or s.path, skip)]
+        if not sources:
+            raise InputError(f"no JSONL or Parquet files in {spec!r} outside the output directory {exclude!r}")
+    return sources
+
+
+def _fs_path(fs, url: str) -> str | None:
+    """`url` as a path of `fs`, or None when it belongs to another filesystem."""
+    try:
+        other, path = fsspec.core.url_to_fs(url)
+    except (ImportError, ValueError):
+        return None
+    if _is_local(other) != _is_local(fs) or (not _is_local(fs) and other.protocol != fs.protocol):
+        return None
+    return path.rstrip("/") or path
+
+
+def _under(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
+
+
+def _resolve(fs, spec: str, root: str) -> list[Source]:
     if _GLOB_CHARS.search(root):
         base = posixpath.dirname(_GLOB_CHARS.split(root, 1)[0])  # the directory above the first wildcard
         candidates = sorted(p for p in fs.glob(root) if not _hidden(posixpath.relpath(p, base)))

@@ -121,11 +121,23 @@ def config_diff(previous: dict, current: dict) -> list[str]:
     for key in ("command", "input"):
         if previous.get(key) != current.get(key):
             diffs.append(f"{key}: {previous.get(key)!r} → {current.get(key)!r}")
+    if "sources" in previous and "sources" in current and previous["sources"] != current["sources"]:
+        diffs.append(_sources_diff(previous["sources"], current["sources"]))
     old, new = previous.get("config", {}), current.get("config", {})
     for key in sorted(set(old) | set(new)):
         if key not in RUNTIME_KEYS and old.get(key) != new.get(key):
             diffs.append(f"{key}: {old.get(key)!r} → {new.get(key)!r}")
     return diffs
+
+
+def _sources_diff(old: list[dict], new: list[dict]) -> str:
+    """The input files that appeared or went since the run this output holds."""
+    before, after = [s["path"] for s in old], [s["path"] for s in new]
+    added = [p for p in after if p not in before]
+    removed = [p for p in before if p not in after]
+    parts = [f"added {', '.join(added[:3])}{' …' if len(added) > 3 else ''}"] * bool(added)
+    parts += [f"removed {', '.join(removed[:3])}{' …' if len(removed) > 3 else ''}"] * bool(removed)
+    return f"input files: {len(before)} → {len(after)} ({'; '.join(parts) or 'changed format or split'})"
 
 
 def run_info(command: str, input_spec: str, config: dict) -> dict:

@@ -235,7 +235,7 @@ class Pipeline:
 
     def prepare(self, input_spec: str, output: str, run_record: dict) -> Plan:
         cfg = self.config
-        sources = resolve_inputs(input_spec, cfg.storage_options)
+        sources = resolve_inputs(input_spec, cfg.storage_options, exclude=output)
         readers = [SourceReader(s, cfg.storage_options) for s in sources]
         counts = [_count(r) for r in readers]
         shards = plan_shards(sources, counts, cfg.shard_size, cfg.limit)

@@ -406,6 +406,9 @@ def _clean_text(text: str, labels, remove_strs) -> str:
             at = body.find(cuts[i])
             line = body[:at] + body[at + len(cuts[i]):] + line[len(body):]
         out.append(line)
+    lines = split_lines(text)
+    if out and lines and labels[len(lines) - 1] and line_body(lines[-1]) == lines[-1]:
+        out[-1] = line_body(out[-1])  # as `apply`: the page ends as it did, without a final newline
     return "".join(out)
 
 

@@ -275,9 +275,21 @@ def test_empty_document():
 
 def test_one_line_without_trailing_newline():
     assert apply("hello world", prog(RemoveStr(0, " world"))).text == "hello"
-    assert apply("a\nb", prog(RemoveLines(1, 1))).text == "a\n"
+    assert apply("a\nb", prog(RemoveLines(1, 1))).text == "a"
     assert apply("a\nb", prog(RemoveLines(0, 0))).text == "b"
     assert codes(apply("a\nb", prog(RemoveLines(0, 2)))) == ["out_of_range"]
+
+
+def test_removing_the_last_line_keeps_the_original_ending():
+    assert apply("a\nb\nc\nd", prog(RemoveLines(3, 3))).text == "a\nb\nc"
+    assert apply("a\nb\nc\nd\n", prog(RemoveLines(3, 3))).text == "a\nb\nc\n"
+    assert apply("a\r\nb\r\nc", prog(RemoveLines(1, 2))).text == "a"
+    assert apply("a\nb\nc", prog(RemoveLines(0, 2))).kept is False  # nothing left: "empty"
+    for ops in ([RemoveLines(2, 2), RemoveLines(1, 1)], [RemoveLines(1, 1), RemoveLines(2, 2)],
+                [RemoveLines(1, 2), RemoveLines(0, 0)]):
+        text = "a\r\nbb\ncc"
+        result = apply(text, prog(*ops))
+        assert sum(e.chars_removed for e in result.effects) == len(text) - len(result.text)
 
 
 def test_crlf_documents():
@@ -339,7 +351,10 @@ def test_numbering_is_split_lines(text, data):
     if not lines:
         return
     i = data.draw(st.integers(0, len(lines) - 1))
-    expected = "".join(lines[:i] + lines[i + 1:])
+    kept = lines[:i] + lines[i + 1:]
+    if kept and i == len(lines) - 1 and line_body(lines[i]) == lines[i]:  # the text ends as it did
+        kept[-1] = line_body(kept[-1])
+    expected = "".join(kept)
     result = apply(text, prog(RemoveLines(i, i)))
     assert result.text == expected or (not expected.strip() and result.drop_reason == "empty")
     body = line_body(lines[i])

@@ -196,7 +196,7 @@ def test_labels_programs_and_runs_round_trip():
     program = program_from_labels(labels, [(2, " 2")])
     assert program.ops == (RemoveStr(2, " 2"), RemoveLines(0, 1), RemoveLines(4, 4), RemoveLines(6, 6))
     assert labels_from_program(text, program) == labels
-    assert apply(text, program).text == "line\nline 3\nline 5\n"
+    assert apply(text, program).text == "line\nline 3\nline 5"  # ends as the text did
     assert program_from_labels([0, 0], (), (0, 1)).ops == (KeepChunk(),)
 
 

@@ -1,0 +1,123 @@
+"""`refine run` under the faults and habits of real use (issue 11): narrow logs, one OUTPUT shared by two
+runs, a full disk, SIGTERM, an OUTPUT inside its INPUT, settings given with --set."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+FAKES = Path(__file__).resolve().parents[1] / "refine"
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(FAKES))
+from fake_refiner import make_corpus  # noqa: E402
+
+import cli.common  # noqa: E402
+from cli.main import app  # noqa: E402
+
+runner = CliRunner()
+
+
+def invoke(*args, env=None):
+    return runner.invoke(app, [str(a) for a in args], env=env)
+
+
+def write_jsonl(path: Path, records) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
+    return path
+
+
+def test_messages_are_one_line_however_narrow_the_console(tmp_path, monkeypatch):
+    records = make_corpus(10)
+    records[7]["text"] += "\nFAILME"
+    corpus = write_jsonl(tmp_path / "c.jsonl", records)
+    out = tmp_path / ("a-long-directory-name-" * 4) / "out"
+    monkeypatch.setattr(cli.common.err_console, "width", 40)
+    result = invoke("run", corpus, out, "--mode", "fake_refiner", "--shard-size", "5", "--set", "fail_on=FAILME")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any("1 of 2 shard(s) failed" in line for line in lines)
+    assert any(f"{out}/_failed/" in line and "Rerun the same command to resume" in line for line in lines), lines
+
+
+def test_missing_input_error_is_not_wrapped_at_40_columns(tmp_path):
+    missing = tmp_path / ("no-such-corpus-" * 5 + ".jsonl")
+    result = invoke("run", missing, tmp_path / "out", "--mode", "rules", env={"COLUMNS": "40"})
+    assert result.exit_code == 2
+    assert any(str(missing) in line for line in result.output.splitlines()), result.output
+
+
+# --- one source of truth for a run's settings ------------------------------------------------------
+
+def _numbered_corpus(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "a", "text": "first line stays\nREMOVE this line\nthird line stays with more words"},
+        {"id": "b", "text": "one two three\nfour five six\nBAD seven eight nine ten"},
+    ])
+
+
+def _data(out: Path) -> dict[str, str]:
+    rows = [json.loads(line) for p in sorted((out / "data").glob("*.jsonl")) for line in p.read_text().splitlines()]
+    return {r["id"]: r["text"] for r in rows}
+
+
+def test_set_dialect_reaches_the_pipeline_that_parses_the_programs(tmp_path):
+    corpus = _numbered_corpus(tmp_path)
+    for how in (["--dialect", "refinex"], ["--set", "dialect=refinex"]):
+        out = tmp_path / f"out-{how[0].strip('-')}"
+        result = invoke("run", corpus, out, "--mode", "numbering_refiner", *how)
+        assert result.exit_code == 0, result.output
+        assert _data(out)["a"] == "first line stays\nthird line stays with more words", how
+        assert json.loads((out / "run.json").read_text())["config"]["dialect"] == "refinex"
+
+
+def test_set_policy_options_are_applied(tmp_path):
+    corpus = _numbered_corpus(tmp_path)
+    out = tmp_path / "out"
+    result = invoke("run", corpus, out, "--mode", "numbering_refiner", "--set", "on_error=drop",
+                    "--set", "max_errors=1", "--set", "min_words=10")
+    assert result.exit_code == 0, result.output
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["drop_reasons"] == {"errors": 1, "min_words": 1}, stats
+    assert _data(out) == {}
+    out = tmp_path / "out2"
+    assert invoke("run", corpus, out, "--mode", "numbering_refiner", "--set", "min_kept_ratio=0.9").exit_code == 0
+    assert json.loads((out / "stats.json").read_text())["drop_reasons"] == {"min_kept_ratio": 1}
+
+
+def test_set_with_a_bad_policy_value_exits_2(tmp_path):
+    result = invoke("run", _numbered_corpus(tmp_path), tmp_path / "out", "--mode", "numbering_refiner",
+                    "--set", "on_error=explode")
+    assert result.exit_code == 2 and "--on-error must be one of" in result.output
+
+
+# --- OUTPUT inside INPUT; inputs that change under a resume ----------------------------------------
+
+def test_output_inside_the_input_directory_is_not_read_back(tmp_path):
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    write_jsonl(corpus_dir / "c.jsonl", make_corpus(12))
+    out = corpus_dir / "refined"
+    first = invoke("run", corpus_dir, out, "--mode", "fake_refiner", "--shard-size", "5")
+    assert first.exit_code == 0, first.output
+    again = invoke("run", corpus_dir, out, "--mode", "fake_refiner", "--shard-size", "5")
+    assert again.exit_code == 0, again.output
+    assert "resuming: 3 of 3 shards already done" in again.output
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["docs_in"] == 12 and stats["docs_quarantined"] == 0
+    assert [s["key"] for s in json.loads((out / "run.json").read_text())["sources"]] == ["c"]
+
+
+def test_a_resume_whose_input_files_changed_is_refused(tmp_path):
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    write_jsonl(corpus_dir / "a.jsonl", make_corpus(6))
+    out = tmp_path / "out"
+    assert invoke("run", corpus_dir, out, "--mode", "fake_refiner").exit_code == 0
+    write_jsonl(corpus_dir / "b.jsonl", make_corpus(3, seed=1))
+    again = invoke("run", corpus_dir, out, "--mode", "fake_refiner")
+    assert again.exit_code == 2, again.output
+    assert "input files: 1 → 2" in again.output and "b.jsonl" in again.output
+    assert invoke("run", corpus_dir, out, "--mode", "fake_refiner", "--no-resume").exit_code == 0
