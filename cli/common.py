@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import signal
 from typing import Annotated, Callable, NoReturn, Optional
 
 import fsspec
@@ -12,7 +14,7 @@ from rich.text import Text
 
 from programs.ops import Policy
 from refine.executors import Executor, ExecutorError, LocalExecutor
-from refine.io import InputError
+from refine.io import InputError, OutputFull, is_disk_full
 from refine.outdir import RunConfigError
 from refine.pipeline import Pipeline, PipelineConfig, RunResult
 from refine.progress import RichProgress
@@ -27,6 +29,29 @@ console = Console(soft_wrap=True)
 EXIT_FAILED_SHARDS = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a terminated process
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's stop, `kill`, a container shutdown), unwound like Ctrl-C: temp files removed."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """While a run writes its output, SIGTERM stops it as SIGINT does (cleanly) instead of mid-write."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals to whoever owns them
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def die(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -131,19 +156,34 @@ def execute(command: str, input_spec: str, output: str, config: PipelineConfig, 
     except (InputError, RunConfigError) as e:
         die(str(e))
     except OSError as e:
+        if is_disk_full(e):
+            disk_full(f"no space left on the device holding {output}")
         die(f"cannot use {output!r}: {e}")
     if not plan.shards:
         die(f"no records in {input_spec!r}: nothing to refine")
     if plan.done:
         note(f"resuming: {len(plan.done)} of {len(plan.shards)} shards already done")
     try:
-        result = (executor or LocalExecutor()).execute(pipeline, plan, make_refiner)
+        with sigterm_as_interrupt():
+            result = (executor or LocalExecutor()).execute(pipeline, plan, make_refiner)
+    except Terminated:
+        die("terminated (SIGTERM); rerun the same command to resume (finished shards are kept)", EXIT_TERMINATED)
     except KeyboardInterrupt:
         die("interrupted; rerun the same command to resume (finished shards are kept)", EXIT_INTERRUPTED)
     except ExecutorError as e:
         die(str(e))
+    except OSError as e:
+        if not is_disk_full(e):
+            raise
+        disk_full(str(e) if isinstance(e, OutputFull) else f"no space left on the device holding {output}")
+    finally:
+        plan.out.unlock()
     report(result, input_spec)
     return result
+
+
+def disk_full(what: str) -> NoReturn:
+    die(f"{what}: free space and rerun the same command to resume (finished shards are kept)", EXIT_FAILED_SHARDS)
 
 
 def report(result: RunResult, input_spec: str = "INPUT") -> None:

@@ -37,6 +37,25 @@ class InputError(ValueError):
     """An input path that cannot be read as a corpus; the message names the path and the fix."""
 
 
+class OutputFull(OSError):
+    """The device holding the output has no space (or quota) left; the run stops, and a rerun resumes."""
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether `error`, or an error it was raised from, is "no space left" (ENOSPC) or "quota exceeded"."""
+    import errno
+
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OutputFull) or (isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)):
+            return True
+        if "No space left on device" in str(error):  # e.g. pyarrow's errors carry no errno
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 @dataclass(frozen=True)
 class Source:
     """One input file (or one split of a saved dataset).
@@ -431,11 +450,15 @@ class ShardWriter:
         self.fs.mv(self.tmp_path, self.path)
 
     def abort(self) -> None:
+        """Remove the temp file, whatever state it is in (closing it may fail again on a full disk)."""
         if self._file is not None:
-            self._file.close()
+            file, self._file = self._file, None
+            try:
+                file.close()
+            except OSError:
+                pass
         self._rows = []
-        if self.fs.exists(self.tmp_path):
-            self.fs.rm(self.tmp_path)
+        _remove_quietly(self.fs, self.tmp_path)
 
 
 def _unique() -> str:
@@ -444,12 +467,29 @@ def _unique() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def write_json_atomic(fs, path: str, value) -> None:
+def _remove_quietly(fs, path: str) -> None:
+    try:
+        if fs.exists(path):
+            fs.rm(path)
+    except OSError:
+        pass
+
+
+def write_bytes_atomic(fs, path: str, data: bytes) -> None:
+    """`data` at `path`, whole or not at all: a temp file renamed into place, removed if writing fails."""
     tmp = posixpath.join(posixpath.dirname(path), f".{posixpath.basename(path)}.{_unique()}.tmp")
     fs.makedirs(posixpath.dirname(path), exist_ok=True)
-    with fs.open(tmp, "wb") as f:
-        f.write(json.dumps(value, ensure_ascii=False, indent=1, default=json_default).encode("utf-8"))
-    fs.mv(tmp, path)
+    try:
+        with fs.open(tmp, "wb") as f:
+            f.write(data)
+        fs.mv(tmp, path)
+    except BaseException:
+        _remove_quietly(fs, tmp)
+        raise
+
+
+def write_json_atomic(fs, path: str, value) -> None:
+    write_bytes_atomic(fs, path, json.dumps(value, ensure_ascii=False, indent=1, default=json_default).encode("utf-8"))
 
 
 def read_jsonl_dir(fs, directory: str) -> Iterator[dict]:

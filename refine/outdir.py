@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import fsspec
 
-from refine.io import json_default, write_json_atomic
+from refine.io import json_default, write_bytes_atomic, write_json_atomic
 from refine.stats import Stats
 
 if TYPE_CHECKING:
@@ -29,9 +29,16 @@ RUNTIME_KEYS = frozenset({"batch_size", "concurrency", "cache", "timeout_s", "ma
                           "api_key", "device", "progress"})
 
 
+LOCK_FILE = ".refine.lock"
+_HELD: dict[str, object] = {}  # local OUTPUT paths this process holds the lock of -> the open lock file
+
+
 class RunConfigError(ValueError):
     """The output directory cannot be used as asked (not ours, or another run's); the message says why."""
 
+
+class OutputInUse(RunConfigError):
+    """Another process is writing this output directory."""
 
 
 
@@ -55,13 +62,24 @@ class OutputDir:
     def prepare(self, run_info: dict, resume: bool, force: bool) -> None:
         """Check that this directory may hold this run, clear it for a fresh one, record run.json."""
         fs = self.fs
-        existing = fs.exists(self.root) and bool(fs.ls(self.root))
+        existing = fs.exists(self.root) and bool(self._children())
         previous = self.run_info() if existing else None
         if existing and previous is None:
             raise RunConfigError(f"{self.path} exists and is not a refine output directory (no {RUN_FILE}); "
                                  "choose a new output path or empty this one")
+        fs.makedirs(self.root, exist_ok=True)
+        self.lock()
+        try:
+            self._prepare(run_info, resume, force)
+        except BaseException:
+            self.unlock()
+            raise
+
+    def _prepare(self, run_info: dict, resume: bool, force: bool) -> None:
+        fs = self.fs
+        previous = self.run_info()  # again, now that no other run can change it
         if previous is not None and not resume:
-            for child in fs.ls(self.root, detail=False):
+            for child in self._children():
                 fs.rm(child, recursive=True)
         elif previous is not None:
             diff = config_diff(previous, run_info)
@@ -70,8 +88,38 @@ class OutputDir:
                     f"{self.path} holds a run with a different configuration ({'; '.join(diff)}). "
                     "Rerun with the same options to resume, --no-resume to start over, or --force to resume "
                     "anyway")
-        fs.makedirs(self.root, exist_ok=True)
         write_json_atomic(fs, self.join(RUN_FILE), run_info)
+
+    def _children(self) -> list[str]:
+        return [p for p in self.fs.ls(self.root, detail=False) if posixpath.basename(p) != LOCK_FILE]
+
+    def lock(self) -> None:
+        """Hold OUTPUT for this process (an advisory `flock` on OUTPUT/.refine.lock, released when the
+        run ends or the process dies), so that a second run on it stops with a clear message instead of
+        deleting the first one's temp files. Remote outputs have no lock: one writer is up to the user."""
+        if not _is_local(self.fs) or self.root in _HELD:
+            return
+        import fcntl
+
+        path = self.join(LOCK_FILE)
+        f = open(path, "a+b")
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            holder = f.read().decode("utf-8", "replace").strip()
+            f.close()
+            raise OutputInUse(f"{self.path} is in use by another refine run ({holder or 'pid unknown'}); wait "
+                              "for it to finish or choose another OUTPUT") from None
+        f.truncate(0)
+        f.write(f"pid {os.getpid()}".encode())
+        f.flush()
+        _HELD[self.root] = f
+
+    def unlock(self) -> None:
+        f = _HELD.pop(self.root, None)
+        if f is not None:
+            f.close()  # closing releases the flock; the file stays, empty of meaning
 
     def _finished_any(self) -> bool:
         """Whether a shard was completed here: with none, a run whose options changed (e.g. after a wrong
@@ -98,9 +146,7 @@ class OutputDir:
             self.fs.rm(failed)
 
     def record_failure(self, shard: "Shard", message: str, details: str) -> None:
-        self.fs.makedirs(self.join("_failed"), exist_ok=True)
-        with self.fs.open(self.join("_failed", f"{shard.name}.txt"), "wb") as f:
-            f.write(f"{message}\n\n{details}".encode("utf-8"))
+        write_bytes_atomic(self.fs, self.join("_failed", f"{shard.name}.txt"), f"{message}\n\n{details}".encode("utf-8"))
 
     def prune(self, plan: Sequence["Shard"]) -> None:
         """Remove files of shards that are not in the plan (another --limit, --force) and temp files."""
@@ -113,6 +159,11 @@ class OutputDir:
                 base = posixpath.basename(path)
                 if base.startswith(".") or base.split(".", 1)[0] not in names:
                     self.fs.rm(path)
+
+
+def _is_local(fs) -> bool:
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    return protocol in ("file", "local")
 
 
 def config_diff(previous: dict, current: dict) -> list[str]:

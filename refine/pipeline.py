@@ -21,8 +21,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from programs.ops import OP_NAMES, ApplyResult, Policy, ProgramError
 from refine.document import Document
-from refine.io import (InputError, Rejected, ShardWriter, Source, SourceReader, preview_record,
-                       resolve_inputs, to_document, write_json_atomic)
+from refine.io import (InputError, OutputFull, Rejected, ShardWriter, Source, SourceReader, preview_record,
+                       is_disk_full, resolve_inputs, to_document, write_json_atomic)
 from refine.outdir import STATS_FILE, OutputDir
 from refine.progress import NullProgress, ProgressLike
 from refine.refiners.base import Refinement, Refiner
@@ -241,8 +241,12 @@ class Pipeline:
         shards = plan_shards(sources, counts, cfg.shard_size, cfg.limit)
         out = OutputDir(output, cfg.storage_options)
         out.prepare({**run_record, "sources": [s.to_dict() for s in sources]}, cfg.resume, cfg.force)
-        out.prune(shards)
-        done = {s.name for s in shards if out.marker(s) is not None}
+        try:  # OUTPUT is locked from here until `summarize` (or the process) ends
+            out.prune(shards)
+            done = {s.name for s in shards if out.marker(s) is not None}
+        except BaseException:
+            out.unlock()
+            raise
         return Plan(sources, readers, shards, out, done)
 
     def execute(self, plan: Plan, refiner: Refiner) -> RunResult:
@@ -281,14 +285,29 @@ class Pipeline:
         """Refine and write one shard with the bound refiner, then mark it done or record why it failed.
 
         Never raises for a failure of the shard's own work: one shard's failure must not stop the run.
+        A full disk is the exception: every other shard would fail the same way, so it stops the run
+        (`OutputFull`), leaving neither a marker nor a temp file; the rerun redoes this shard.
         """
         try:
             stats = self._run_shard(shard, reader, out)
         except Exception as e:  # noqa: BLE001 - recorded in _failed/ and reported by the run
+            if is_disk_full(e):
+                raise OutputFull(f"no space left on the device holding {out.path} (writing shard {shard.name})") from None
             message = str(e) if isinstance(e, ShardFailed) else f"{type(e).__name__}: {e}"
-            out.record_failure(shard, message, traceback.format_exc())
+            try:
+                out.record_failure(shard, message, traceback.format_exc())
+            except OSError as failure:
+                if is_disk_full(failure):
+                    raise OutputFull(f"no space left on the device holding {out.path}") from None
+                raise
             return ShardOutcome(shard.name, None, message)
-        out.complete(shard, stats)
+        try:
+            out.complete(shard, stats)
+        except OSError as e:
+            if is_disk_full(e):
+                raise OutputFull(f"no space left on the device holding {out.path} (writing shard {shard.name}'s "
+                                 "completion marker)") from None
+            raise
         return ShardOutcome(shard.name, stats, None)
 
     def summarize(self, plan: Plan, failed: list[tuple[str, str]]) -> RunResult:
@@ -300,6 +319,7 @@ class Pipeline:
                    "shards": {"total": len(plan.shards), "done": sum(m is not None for m in markers),
                               "failed": len(failed), "resumed": len(plan.done)}}
         write_json_atomic(out.fs, out.join(STATS_FILE), summary)
+        out.unlock()
         return RunResult(out.path, total, len(plan.shards), len(plan.done), failed)
 
     def documents(self, plan: Plan) -> Iterator[Document]:

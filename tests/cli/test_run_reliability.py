@@ -121,3 +121,121 @@ def test_a_resume_whose_input_files_changed_is_refused(tmp_path):
     assert again.exit_code == 2, again.output
     assert "input files: 1 → 2" in again.output and "b.jsonl" in again.output
     assert invoke("run", corpus_dir, out, "--mode", "fake_refiner", "--no-resume").exit_code == 0
+
+
+# --- two runs on one OUTPUT ------------------------------------------------------------------------
+
+def test_a_second_run_on_a_busy_output_stops_with_a_clear_message(tmp_path):
+    import subprocess
+
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(6))
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from refine.outdir import OutputDir; OutputDir(sys.argv[1])"
+         ".prepare({'format': 1, 'command': 'run', 'input': 'x', 'config': {}}, True, False); print('held', "
+         "flush=True); time.sleep(60)", str(out)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = invoke("run", corpus, out, "--mode", "fake_refiner")
+        assert result.exit_code == 2, result.output
+        assert f"{out} is in use by another refine run (pid {holder.pid})" in result.output
+        assert "Traceback" not in result.output and not (out / "_failed").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    result = invoke("run", corpus, out, "--mode", "fake_refiner", "--no-resume")  # a dead holder holds nothing
+    assert result.exit_code == 0, result.output
+    assert invoke("run", corpus, out, "--mode", "fake_refiner").exit_code == 0  # released at the end
+
+
+# --- a full disk -----------------------------------------------------------------------------------
+
+class _FullDisk:
+    """Files opened for writing under `root` share `budget` bytes; past it every write fails with ENOSPC,
+    and so does the close that would flush what is buffered, as on a real full disk."""
+
+    def __init__(self, root: Path, budget: int):
+        self.root, self.left = str(root), budget
+
+    def install(self, monkeypatch):
+        import errno
+
+        from fsspec.implementations.local import LocalFileOpener, LocalFileSystem
+
+        disk = self
+        real_open = LocalFileSystem._open
+
+        class Full(LocalFileOpener):
+            failed = False
+
+            def write(self, data):
+                if len(data) > disk.left:
+                    disk.left = 0
+                    self.failed = True
+                    raise OSError(errno.ENOSPC, "No space left on device")
+                disk.left -= len(data)
+                return super().write(data)
+
+            def close(self):
+                super().close()
+                if self.failed:
+                    self.failed = False
+                    raise OSError(errno.ENOSPC, "No space left on device")
+
+        def limited_open(fs, path, mode="rb", **kwargs):
+            if "w" in mode and str(path).startswith(disk.root):
+                return Full(path, mode, fs=fs, **kwargs)
+            return real_open(fs, path, mode, **kwargs)
+
+        monkeypatch.setattr(LocalFileSystem, "_open", limited_open)
+
+
+def test_a_full_disk_stops_with_one_line_and_leaves_nothing_half_written(tmp_path, monkeypatch):
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(40))
+    ref = tmp_path / "ref"
+    assert invoke("run", corpus, ref, "--mode", "fake_refiner", "--shard-size", "10").exit_code == 0
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        _FullDisk(out, budget=12_000).install(m)
+        result = invoke("run", corpus, out, "--mode", "fake_refiner", "--shard-size", "10")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    [line] = [line for line in result.output.splitlines() if "error:" in line]
+    assert f"no space left on the device holding {out}" in line and "free space and rerun" in line
+    assert not list(out.rglob("*.tmp")) and not (out / "_failed").exists()
+    assert len(list((out / "_done").glob("*.json"))) >= 1  # what fitted is kept
+    again = invoke("run", corpus, out, "--mode", "fake_refiner", "--shard-size", "10")
+    assert again.exit_code == 0, again.output
+    assert ({p.name: p.read_bytes() for p in (out / "data").glob("*")}
+            == {p.name: p.read_bytes() for p in (ref / "data").glob("*")})
+
+
+# --- SIGTERM ---------------------------------------------------------------------------------------
+
+def test_sigterm_stops_cleanly_like_ctrl_c_and_the_rerun_completes(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(40))
+    common = ["--mode", "fake_refiner", "--shard-size", "4", "--batch-size", "2", "--set", "delay=0.02"]
+    assert invoke("run", corpus, tmp_path / "ref", *common).exit_code == 0
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(FAKES), str(REPO), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "run", str(corpus), str(out), *common], cwd=REPO,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and not list((out / "_done").glob("*.json")):
+        time.sleep(0.005)
+    time.sleep(0.05)  # into the next shard, with its temp files open
+    assert proc.poll() is None, "the run finished before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    assert "terminated (SIGTERM); rerun the same command to resume" in stderr and "Traceback" not in stderr
+    assert not list(out.rglob("*.tmp"))
+    again = invoke("run", corpus, out, *common)
+    assert again.exit_code == 0, again.output
+    assert ({p.name: p.read_bytes() for p in (out / "data").glob("*")}
+            == {p.name: p.read_bytes() for p in (tmp_path / "ref" / "data").glob("*")})
