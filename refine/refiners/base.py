@@ -13,6 +13,10 @@ from typing import Protocol, Sequence
 from refine.document import Document
 
 
+class OptionError(ValueError):
+    """A `--set` option the refiner does not have, or a value it cannot use; the message names it."""
+
+
 @dataclass
 class ScopedProgram:
     """Program text as produced (model output, rule output) and the document lines it covers."""

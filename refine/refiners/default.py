@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from refine.options import RunOptions
-from refine.refiners.tagger import TaggerRefiner, refiner_from_dir
+from refine.refiners.tagger import OPTIONS, TaggerRefiner, refiner_from_dir  # noqa: F401 - OPTIONS: the tagger's
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "default_model"
 

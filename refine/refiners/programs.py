@@ -20,6 +20,14 @@ from refine.refiners.base import Refinement, ScopedProgram
 
 STAGES = ("doc", "chunk")
 DOC_MAX_NEW_TOKENS = 16  # "keep_doc()" / "drop_doc()" and a little slack
+#: `--set` options of the program refiner (and of the backend it builds).
+OPTIONS = {
+    "doc_max_new_tokens": f"tokens the doc stage may generate, default {DOC_MAX_NEW_TOKENS}",
+    "tokenizer": "a tokenizer to count prompt tokens with, default the model's",
+    "grammar_style": "openai backend: how the server takes a grammar (sglang, vllm, none)",
+    "grammar_backend": "in-process sglang: the grammar engine, default llguidance",
+    "backoff_s": "HTTP backends: first retry delay in seconds, default 0.5",
+}
 GRAMMAR_PREFERENCE = ("lark", "ebnf", "regex")
 MAX_CHARS_PER_TOKEN = 64  # no tokenizer's token is longer: cutting here first never changes a truncation
 

