@@ -14,6 +14,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,9 @@ _DETECTORS = (
 _LABELLED = (("dob", _DOB), ("account", _ACCOUNT), ("id", _ID))
 
 
-def detect_pii(text: str, names: bool = True) -> list[PiiSpan]:
-    """Non-overlapping personal-data spans of `text`, in order. `names=False` skips the NER model."""
+def detect_pii(text: str, names: bool = True, known_names: Iterable[str] = ()) -> list[PiiSpan]:
+    """Non-overlapping personal-data spans of `text`, in order. `names=False` skips the NER model;
+    `known_names` are names found elsewhere in the same document (another chunk), found here too."""
     taken: list[PiiSpan] = []
 
     def free(start: int, end: int) -> bool:
@@ -182,7 +184,7 @@ def detect_pii(text: str, names: bool = True) -> list[PiiSpan]:
             if end > m.start() and free(m.start(), end):
                 taken.append(PiiSpan(kind, m.start(), end, text[m.start() : end]))
     by_context("name", _NAME_CONTEXT)
-    _other_mentions(text, taken, free)
+    _other_mentions(text, taken, free, known_names)
     if names:
         detector = _name_detector()
         if detector is not None:
@@ -192,10 +194,11 @@ def detect_pii(text: str, names: bool = True) -> list[PiiSpan]:
     return sorted(taken, key=lambda s: s.start)
 
 
-def _other_mentions(text: str, taken: list[PiiSpan], free) -> None:
+def _other_mentions(text: str, taken: list[PiiSpan], free, known: Iterable[str] = ()) -> None:
     """A name found by its context is a name everywhere: its other mentions, whole or by its first or
     last word ("Dear Anna Berg ... Anna said"), are added too."""
-    words = {w for s in taken if s.kind == "name" for w in (s.text, *s.text.split())}
+    found = [s.text for s in taken if s.kind == "name"] + list(known)
+    words = {w for name in found for w in (name, *name.split())}
     for word in sorted(words, key=len, reverse=True):
         for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
             if free(m.start(), m.end()):

@@ -2,11 +2,14 @@
 
 The model rewrites each chunk (plain lines, packed to the token budget) under an instruction (`pii`,
 `detox`, `clean`, or a user's file). Every rewrite must pass the instruction's guards (`refine.guards`);
-a failing one is asked for once more, with the failed checks named, and if it fails again the fallback
-decides: `keep` leaves that chunk's original text (the other chunks keep their rewrites), `drop` drops
-the document, `programs` refines the document with the program refiner instead. A line longer than the
-budget cannot be rewritten whole, so its chunk is treated as failed. Every attempt's guard results go to
-`Refinement.audit`.
+a failing one is asked for once more, with the failed checks named. If it fails again, a PII chunk is
+given to a program instead: the detector's personal data replaced by consistent stand-ins
+(`refine.standins`, `normalize` operations), accepted if the PII guards pass on its result. What is
+still failing then goes to the fallback: `keep` leaves that chunk's original text (the other chunks
+keep theirs), `drop` drops the document, `programs` refines the document with the program refiner. A
+line longer than the budget cannot be rewritten whole, so its chunk is treated as failed. Every
+attempt's guard results go to `Refinement.audit`, with `fired` (the guards that failed) and `done`
+(the last step any chunk needed: rewritten, retried, standins, or the fallback's name).
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ from programs.lines import line_terminator
 from refine.backends.base import Backend, Completion, Request
 from refine.chunking import Chunk, chunk_documents
 from refine.document import Document
-from refine.guards import GuardSpec, check, describe_failures, spec_for
-from refine.pii import name_detector
+from programs.apply import apply
+from programs.render import render
+from refine.guards import GuardSpec, check, describe_failures, no_placeholders, pii_removed, spec_for
+from refine.pii import detect_pii, name_detector
+from refine.standins import standin_program
 from refine.options import prompt_budgets
 from refine.prompts import PROX, Instruction, PromptSet, load_instruction, prompts_from_options
 from refine.refiners.base import Refinement, ScopedProgram
@@ -43,6 +49,8 @@ class _Job:
     attempts: list[dict] = field(default_factory=list)
     accepted: str | None = None
     failures: str = ""
+    standins: dict | None = None  # the stand-in program's audit, when it was tried
+    names: tuple[str, ...] = ()  # person names detected anywhere in the document (PII guards)
 
     @property
     def blank(self) -> bool:
@@ -72,6 +80,7 @@ class RewriteRefiner:
         fallback: str = "keep",
         fallback_refiner=None,
         spec: GuardSpec | None = None,
+        standins: bool = True,
     ):
         if fallback not in FALLBACKS:
             raise ValueError(f"--rewrite-fallback must be one of {', '.join(FALLBACKS)}, not {fallback!r}")
@@ -86,6 +95,7 @@ class RewriteRefiner:
         self.fallback = fallback
         self.fallback_refiner = fallback_refiner
         self.spec = spec or spec_for(instruction)
+        self.standins = standins and self.spec.pii
 
     def request(self, job: _Job) -> Request:
         budget = math.ceil(job.chunk.n_tokens * self.spec.max_ratio * TOKEN_SLACK) + MIN_NEW_TOKENS
@@ -100,12 +110,20 @@ class RewriteRefiner:
                 ref.audit["name_detector"] = name_detector()
         chunked = chunk_documents([doc.bodies for doc in docs], self.tokenizer, self.chunk_tokens)
         jobs = [_job(d, docs[d], chunk) for d, chunks in enumerate(chunked) for chunk in chunks]
+        if self.spec.pii:  # a name found anywhere in a document is a name in each chunk ("Dear Anna Berg" ... "Anna")
+            names = [tuple(dict.fromkeys(s.text for s in detect_pii(doc.text) if s.kind == "name")) for doc in docs]
+            for job in jobs:
+                job.names = names[job.doc]
         for job in jobs:
             if job.chunk.oversized and not job.blank:
                 job.failures = "oversized: a line longer than the chunk budget cannot be rewritten whole"
         pending = [j for j in jobs if not j.blank and not j.chunk.oversized]
         for _ in range(2):  # the first attempt, then one retry with the failures named
             pending = self._attempt(pending, refs)
+        if self.standins:
+            for job in jobs:
+                if job.accepted is None and not job.blank and refs[job.doc].error is None:
+                    self._standins(docs[job.doc], job)
         self._finish(docs, refs, jobs)
         return refs
 
@@ -123,7 +141,7 @@ class RewriteRefiner:
                 ref.error = ref.error or f"rewrite, lines {job.chunk.start}-{job.chunk.end}: {done.error or 'backend error'}"
                 continue
             rewrite = clean_output(done.text)
-            results = check(self.spec, job.source, rewrite, done.finish_reason)
+            results = check(self.spec, job.source, rewrite, done.finish_reason, job.names)
             passed = all(r.passed for r in results)
             job.attempts.append({"passed": passed, "finish_reason": done.finish_reason,
                                  "guards": [r.to_dict() for r in results]})
@@ -134,6 +152,19 @@ class RewriteRefiner:
                 failed.append(job)
         return failed
 
+    def _standins(self, doc: Document, job: _Job) -> None:
+        """The chunk's detected personal data replaced by a stand-in program, accepted when the PII guards
+        pass on its result (a chunk whose detector finds nothing is left to the fallback)."""
+        spans = detect_pii(job.source, known_names=job.names)
+        program = standin_program(doc.id, job.source, spans)
+        result = apply(job.source, program).text if program.ops else job.source
+        guards = [pii_removed(job.source, result, job.names), no_placeholders(job.source, result)]
+        passed = bool(spans) and all(g.passed for g in guards)
+        job.standins = {"program": render(program), "detected": len(spans), "passed": passed,
+                        "guards": [g.to_dict() for g in guards]}
+        if passed:
+            job.accepted = result
+
     def _finish(self, docs: Sequence[Document], refs: list[Refinement], jobs: list[_Job]) -> None:
         by_doc: dict[int, list[_Job]] = {}
         for job in jobs:
@@ -142,7 +173,12 @@ class RewriteRefiner:
         for d, ref in enumerate(refs):
             mine = by_doc.get(d, [])
             ref.audit["chunks"] = [_chunk_audit(j) for j in mine]
+            ref.audit["fired"] = sorted({g["name"] for j in mine for a in j.attempts for g in a["guards"]
+                                         if not g["passed"]} | ({"oversized"} if any(j.chunk.oversized and not j.blank
+                                                                                     for j in mine) else set()))
+            ref.audit["done"] = _done(mine, self.fallback)
             if ref.error is not None:
+                ref.audit["done"] = "error"
                 continue
             failed = [j for j in mine if j.accepted is None and not j.blank]
             if not failed:
@@ -195,9 +231,27 @@ def _assemble(doc: Document, jobs: list[_Job]) -> str:
     return "".join(parts)
 
 
+def _done(jobs: list[_Job], fallback: str) -> str:
+    """The furthest step of the chain any chunk of a document needed."""
+    steps = ["unchanged"]
+    for job in jobs:
+        if job.blank:
+            continue
+        if job.accepted is None:
+            steps.append(fallback)
+        elif job.standins is not None:
+            steps.append("standins")
+        else:
+            steps.append("rewritten" if len(job.attempts) == 1 else "retried")
+    order = ("unchanged", "rewritten", "retried", "standins", fallback)
+    return max(steps, key=order.index)
+
+
 def _chunk_audit(job: _Job) -> dict:
     row = {"scope": [job.chunk.start, job.chunk.end], "accepted": job.accepted is not None,
            "attempts": job.attempts}
+    if job.standins is not None:
+        row["standins"] = job.standins
     if job.blank:
         row["blank"] = True
     if job.chunk.oversized:

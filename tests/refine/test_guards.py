@@ -142,7 +142,8 @@ def test_finished():
 
 def test_check_runs_the_guards_of_each_spec():
     names = lambda spec: [r.name for r in check(spec, "a b", "a b")]
-    assert names(SPECS["pii"]) == ["finished", "length_ratio", "novel_words_per_1k", "pii_removed", "no_placeholders"]
+    assert names(SPECS["pii"]) == ["finished", "length_ratio", "novel_words_per_1k", "kept_words", "numbers_kept", "urls_kept",
+                                   "entities_kept", "pii_removed", "no_placeholders"]
     assert names(SPECS["clean"]) == ["finished", "length_ratio", "novel_words_per_1k", "deletion_subsequence"]
     assert names(GuardSpec(max_novel_per_1k=None)) == ["finished", "length_ratio"]
 

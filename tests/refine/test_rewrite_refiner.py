@@ -135,8 +135,8 @@ PII_DOC = Document("pii", "Contact Anna Berg at anna.berg@example.com or 555-867
 @pytest.mark.parametrize("answer, passed, failing", [
     ("Contact Lena Holm at lena.holm@example.org or 555-201-7788.\nThe meeting is on Friday.", True, set()),
     ("Contact Lena Holm at anna.berg@example.com or 555-201-7788.\nThe meeting is on Friday.", False, {"pii_removed"}),
-    ("Contact [NAME] at [EMAIL] or [PHONE].\nThe meeting is on Friday.", False, {"no_placeholders"}),
-    ("Contact.", False, {"length_ratio"}),
+    ("Contact [NAME] at [EMAIL] or [PHONE].\nThe meeting is on Friday.", False, {"no_placeholders", "entities_kept"}),
+    ("Contact.", False, {"length_ratio", "kept_words", "entities_kept"}),
 ])
 def test_pii_guards(answer, passed, failing):
     backend = FakeBackend([], default=answer)
