@@ -113,7 +113,7 @@ def time_run(variant: Variant, corpus: Path, out: Path, docs_set: str, repeat: i
         raise RuntimeError(f"{' '.join(command)} failed:\n{output[-3000:]}")
     stats = json.loads((out / "stats.json").read_text())
     return Timing(variant.name, docs_set, repeat, wall, stats["wall_s"], usage.ru_utime + usage.ru_stime, load,
-                  int(stats["docs_in"]), int(stats["tokens_in"]), int(stats["chars_in"]),
+                  int(stats["docs_in"]), int(stats.get("words_in", stats.get("tokens_in", 0))), int(stats["chars_in"]),
                   int(stats.get("prompt_tokens", 0)), int(stats.get("completion_tokens", 0)), stats.get("ops", {}))
 
 

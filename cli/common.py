@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import signal
+import time
 from typing import Annotated, Callable, NoReturn, Optional
 
 import fsspec
@@ -145,9 +146,11 @@ def pipeline_config(*, text_field: str, id_field: str, batch_size: int, shard_si
 
 
 def execute(command: str, input_spec: str, output: str, config: PipelineConfig, record: dict,
-            make_refiner: Callable[[], Refiner], executor: Executor | None = None) -> RunResult:
+            make_refiner: Callable[[], Refiner], executor: Executor | None = None,
+            started: float | None = None) -> RunResult:
     """Prepare the output, run (locally unless `executor` says otherwise), print the summary; exit
-    non-zero on failure."""
+    non-zero on failure. `started` (time.monotonic()) is when the command began: the summary's wall time."""
+    started = time.monotonic() if started is None else started
     pipeline = Pipeline(config, RichProgress(err_console, description=command))
     if _is_file(output):
         die(f"OUTPUT {output!r} is a file; give a directory (a new one, or an earlier run's output)")
@@ -178,7 +181,7 @@ def execute(command: str, input_spec: str, output: str, config: PipelineConfig, 
         disk_full(str(e) if isinstance(e, OutputFull) else f"no space left on the device holding {output}")
     finally:
         plan.out.unlock()
-    report(result, input_spec)
+    report(result, input_spec, elapsed=time.monotonic() - started)
     return result
 
 
@@ -186,10 +189,11 @@ def disk_full(what: str) -> NoReturn:
     die(f"{what}: free space and rerun the same command to resume (finished shards are kept)", EXIT_FAILED_SHARDS)
 
 
-def report(result: RunResult, input_spec: str = "INPUT") -> None:
+def report(result: RunResult, input_spec: str = "INPUT", elapsed: float | None = None) -> None:
     """The summary table, the quarantine count, and what to do about failed shards or an input whose
     every record was quarantined (exit 2: most often a wrong --text-field or --program-field)."""
-    console.print(summary_table(result.stats, title=f"refine → {result.output}"))
+    console.print(summary_table(result.stats, title=f"refine → {result.output}", elapsed=elapsed,
+                                this_run=result.this_run))
     quarantined = int(result.stats["docs_quarantined"])
     note(f"{quarantined} record(s) quarantined (see {result.output}/quarantine/)" if quarantined
          else "0 records quarantined")

@@ -7,6 +7,7 @@ import hashlib
 import enum
 import json
 import posixpath
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -161,6 +162,7 @@ def run(
                       "e.g. --set chunk_tokens=1000 --set rules=c4.")] = None,
 ) -> None:
     """Refine a corpus in resumable shards, with an audit of every decision and a summary of what changed."""
+    started = time.monotonic()
     if mode is None and model is None and (base_url or backend is not Backend.transformers):
         given = [f"--backend {backend.value}"] * (backend is not Backend.transformers) + ["--base-url"] * bool(base_url)
         die(f"{' and '.join(given)} need --model (the served model's name) and --mode programs or rewrite; "
@@ -227,7 +229,7 @@ def run(
             die(f"cannot build the {opts.mode!r} refiner: {one_line(e)}")
 
     execute("run", input, output, config, record, make_refiner,
-            choose_executor(executor.value, opts, address, gpus_per_replica, replicas))
+            choose_executor(executor.value, opts, address, gpus_per_replica, replicas), started=started)
 
 
 def one_line(error: BaseException) -> str:

@@ -87,7 +87,9 @@ def show(
                                 ("  kept ", "bold"), str(audit["kept"]), ("  refiner ", "bold"),
                                 str(audit.get("refiner"))))
     if audit.get("drop_reason"):
-        console.print(Text.assemble(("dropped: ", "bold red"), audit["drop_reason"]))
+        own = audit.get("audit") or {}  # the refiner's own reason for its drop_doc(): a rule's name, say
+        why = ": ".join(str(own[k]) for k in ("drop_reason", "drop_detail") if own.get(k))
+        console.print(Text.assemble(("dropped: ", "bold red"), audit["drop_reason"], f" ({why})" if why else ""))
     for i, program in enumerate(audit.get("programs") or []):
         scope = program.get("lines")
         where = f"lines {scope[0]}–{scope[1]}" if scope else "whole document"

@@ -373,21 +373,22 @@ def generated_id(source: Source, row: int) -> str:
 def to_document(raw: RawRow, source: Source, text_field: str = "text", id_field: str = "id") -> Document | Rejected:
     """A Document, or the reason this row goes to the quarantine."""
     if raw.record is None:
-        return Rejected(raw.row, raw.problem or "unreadable", raw.detail or "unreadable row", raw.raw)
+        return Rejected(raw.row, raw.problem or "unreadable", raw.detail or "unreadable row", raw.raw,
+                        generated_id(source, raw.row))
     record = raw.record
+    doc_id = record.get(id_field)
+    doc_id = generated_id(source, raw.row) if doc_id is None or doc_id == "" else str(doc_id)
     if text_field not in record:
         fields = ", ".join(sorted(map(str, record))[:10]) or "none"
         return Rejected(raw.row, "missing_text",
                         f"no {text_field!r} field (fields: {fields}); choose the field with --text-field",
-                        preview_record(record))
+                        preview_record(record), doc_id)
     text = record[text_field]
     if not isinstance(text, str):
         return Rejected(raw.row, "text_not_string",
-                        f"{text_field!r} is {type(text).__name__}, not a string", preview_record(record))
+                        f"{text_field!r} is {type(text).__name__}, not a string", preview_record(record), doc_id)
     if not text.strip():
-        return Rejected(raw.row, "empty_text", f"{text_field!r} is empty", preview_record(record))
-    doc_id = record.get(id_field)
-    doc_id = generated_id(source, raw.row) if doc_id is None or doc_id == "" else str(doc_id)
+        return Rejected(raw.row, "empty_text", f"{text_field!r} is empty", preview_record(record), doc_id)
     fields = {k: v for k, v in record.items() if k != text_field}
     return Document(id=doc_id, text=text, fields=fields)
 

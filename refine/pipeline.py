@@ -63,6 +63,7 @@ class RunResult:
     shards: int
     done_before: int  # shards skipped because an earlier run completed them
     failed: list[tuple[str, str]]  # (shard name, message)
+    this_run: Stats = field(default_factory=Stats)  # the shards this run did (not those resumed past)
 
     @property
     def ok(self) -> bool:
@@ -130,7 +131,7 @@ def apply_refinement(doc: Document, ref: Refinement, dialect: str, policy: Polic
     return apply(doc.text, parsed, policy), parsed
 
 
-def _tokens(text: str) -> int:
+def _words(text: str) -> int:
     return len(text.split())
 
 
@@ -146,7 +147,7 @@ class DocumentStep:
         n_ops = sum(len(p.ops) for p in parsed if not isinstance(p, ProgramError))
         stats.update("docs_in")
         stats.update("chars_in", len(doc.text))
-        stats.update("tokens_in", _tokens(doc.text))
+        stats.update("words_in", _words(doc.text))
         stats.update("prompt_tokens", ref.prompt_tokens)
         stats.update("completion_tokens", ref.completion_tokens)
         for program in parsed:
@@ -162,7 +163,7 @@ class DocumentStep:
             stats.update("docs_kept")
             stats.update("docs_changed" if result.outcome == "applied" else f"docs_{result.outcome}")
             stats.update("chars_out", len(result.text))
-            stats.update("tokens_out", _tokens(result.text))
+            stats.update("words_out", _words(result.text))
         else:
             stats.update("docs_dropped")
             stats.update(f"drop_reasons/{_drop_reason(result, ref)}")
@@ -315,12 +316,14 @@ class Pipeline:
         out = plan.out
         markers = [out.marker(s) for s in plan.shards]
         total = Stats.merged(Stats.from_dict(m["stats"]) for m in markers if m is not None)
+        this_run = Stats.merged(Stats.from_dict(m["stats"]) for s, m in zip(plan.shards, markers)
+                                if m is not None and s.name not in plan.done)
         summary = {**total.to_dict(),
                    "shards": {"total": len(plan.shards), "done": sum(m is not None for m in markers),
                               "failed": len(failed), "resumed": len(plan.done)}}
         write_json_atomic(out.fs, out.join(STATS_FILE), summary)
         out.unlock()
-        return RunResult(out.path, total, len(plan.shards), len(plan.done), failed)
+        return RunResult(out.path, total, len(plan.shards), len(plan.done), failed, this_run)
 
     def documents(self, plan: Plan) -> Iterator[Document]:
         """Every valid document of the plan, streamed (quarantined rows are skipped)."""
@@ -402,7 +405,7 @@ class Pipeline:
 
     def _write_batch(self, shard: Shard, batch: list[tuple[int, Document]], refinements: list[Refinement],
                      writers: dict, stats: Stats) -> None:
-        kept, tokens_before = 0, stats["tokens_in"]
+        kept, words_before = 0, stats["words_in"]
         for (row, doc), ref in zip(batch, refinements):
             if ref.error:
                 raise ShardFailed(f"shard {shard.name}: document {doc.id!r} (row {row}) failed: {ref.error}")
@@ -412,7 +415,7 @@ class Pipeline:
                 kept += 1
             writers["programs"].write(audit_row)
         self.progress.advance(rows=len(batch), docs=len(batch), kept=kept,
-                              tokens=int(stats["tokens_in"] - tokens_before))
+                              words=int(stats["words_in"] - words_before))
 
 
 def _count(reader: SourceReader) -> int:

@@ -12,8 +12,12 @@ from typing import Iterable
 
 #: Counters every summary shows, in this order, even at zero.
 MAIN_COUNTERS = ("docs_in", "docs_kept", "docs_dropped", "docs_changed", "docs_unchanged", "docs_reverted",
-                 "docs_quarantined", "chars_in", "chars_out", "tokens_in", "tokens_out",
+                 "docs_quarantined", "chars_in", "chars_out", "words_in", "words_out",
                  "prompt_tokens", "completion_tokens")
+
+
+#: Counters an earlier version wrote under another name (they always counted whitespace-split words).
+RENAMED = {"tokens_in": "words_in", "tokens_out": "words_out"}
 
 
 class Stats:
@@ -57,6 +61,7 @@ class Stats:
     def from_dict(cls, d: dict) -> "Stats":
         stats = cls()
         for name, value in d.items():
+            name = RENAMED.get(name, name)
             if isinstance(value, dict):
                 for key, v in value.items():
                     stats.counters[f"{name}/{key}"] = v
@@ -75,8 +80,11 @@ def _number(v: float) -> float | int:
     return int(v) if float(v).is_integer() else round(v, 3)
 
 
-def summary_table(stats: Stats, title: str = "refine"):
-    """A rich table of what a run did: documents, text volume, operations, errors and drop reasons."""
+def summary_table(stats: Stats, title: str = "refine", elapsed: float | None = None, this_run: "Stats | None" = None):
+    """A rich table of what a run did: documents, text volume, operations, errors and drop reasons.
+
+    `elapsed`: this command's wall time, start-up included; the rate is over the documents it refined
+    (`this_run`), not over shards an earlier run did. Without it, the shards' own summed time."""
     from rich.table import Table
 
     table = Table(title=title, show_header=True, header_style="bold")
@@ -94,8 +102,8 @@ def summary_table(stats: Stats, title: str = "refine"):
                   share(stats["docs_quarantined"], docs_in + stats["docs_quarantined"]))
     table.add_row("chars in → out", f"{int(stats['chars_in']):,} → {int(stats['chars_out']):,}",
                   share(stats["chars_out"], stats["chars_in"]))
-    table.add_row("tokens in → out", f"{int(stats['tokens_in']):,} → {int(stats['tokens_out']):,}",
-                  share(stats["tokens_out"], stats["tokens_in"]))
+    table.add_row("words in → out", f"{int(stats['words_in']):,} → {int(stats['words_out']):,}",
+                  share(stats["words_out"], stats["words_in"]))
     if stats["prompt_tokens"] or stats["completion_tokens"]:
         table.add_row("model tokens (prompt / completion)",
                       f"{int(stats['prompt_tokens']):,} / {int(stats['completion_tokens']):,}", "")
@@ -103,7 +111,9 @@ def summary_table(stats: Stats, title: str = "refine"):
                          ("quarantine", "quarantined:")):
         for key, n in stats.group(group).items():
             table.add_row(f"  {label} {key}", f"{int(n):,}", "")
-    if stats["wall_s"]:
-        table.add_row("wall time", f"{stats['wall_s']:.1f} s",
-                      f"{stats['docs_in'] / stats['wall_s']:.1f} docs/s" if stats["wall_s"] else "")
+    if elapsed is not None:
+        docs = (this_run or stats)["docs_in"]
+        table.add_row("wall time (this run)", f"{elapsed:.1f} s", f"{docs / elapsed:.1f} docs/s" if elapsed > 0 else "")
+    elif stats["wall_s"]:
+        table.add_row("shard time", f"{stats['wall_s']:.1f} s", f"{stats['docs_in'] / stats['wall_s']:.1f} docs/s")
     return table

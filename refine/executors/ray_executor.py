@@ -297,7 +297,7 @@ class RayExecutor:
             stats = outcome.stats
             progress.advance(rows=shard.stop - shard.start, docs=int(stats["docs_in"]) if stats else 0,
                              kept=int(stats["docs_kept"]) if stats else 0,
-                             tokens=int(stats["tokens_in"]) if stats else 0)
+                             words=int(stats["words_in"]) if stats else 0)
 
         progress.start(total=sum(s.stop - s.start for s in todo))
         try:

@@ -59,7 +59,7 @@ def test_apply_string_and_scoped_programs_with_quarantine(tmp_path):
     assert audit["b"]["errors"][0]["code"] == "out_of_range" and audit["b"]["programs"][1]["lines"] == [0, 1]
 
     reasons = {(q["id"], q["reason"]) for q in rows(tmp_path / "out" / "quarantine")}
-    assert reasons == {("d", "program_not_string"), (None, "missing_text"), (None, "not_json"),
+    assert reasons == {("d", "program_not_string"), ("e", "missing_text"), ("in:5", "not_json"),
                        ("f", "missing_program"), ("g", "bad_lines")}
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert stats["docs_in"] == 3 and stats["docs_quarantined"] == 5 and stats["errors"] == {"out_of_range": 1}

@@ -278,3 +278,80 @@ def test_a_broken_encoder_install_is_a_message_not_a_traceback(tmp_path, monkeyp
     fallback = invoke("run", corpus, tmp_path / "out2")  # chosen for the user: the rules still run
     assert fallback.exit_code == 0, fallback.output
     assert "the shipped default refiner is unavailable" in fallback.output and "--mode rules" in fallback.output
+
+
+# --- quarantine ids; `show` on dropped and quarantined documents ------------------------------------
+
+def test_quarantine_rows_keep_the_records_id_and_show_says_why(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [*make_corpus(3), {"id": "blank", "text": "  "},
+                                                 {"id": "num", "text": 7}, "{torn"])
+    out = tmp_path / "out"
+    assert invoke("run", corpus, out, "--mode", "fake_refiner").exit_code == 0
+    rows = [json.loads(line) for line in next((out / "quarantine").glob("*.jsonl")).read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["blank", "num", "c:5"]
+    shown = invoke("show", out, "blank")
+    assert shown.exit_code == 1 and "'blank' was quarantined: empty_text" in shown.output
+
+
+def test_show_on_a_rule_dropped_document_names_the_rule(tmp_path):
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+    text = "\n".join(" ".join(words[(i + k) % 12] for k in range(9)) + "." for i in range(3))  # too few words
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "short", "text": text}])
+    out = tmp_path / "out"
+    assert invoke("run", corpus, out, "--mode", "rules").exit_code == 0
+    audit = json.loads(next((out / "programs").glob("*.jsonl")).read_text())
+    rule = audit["audit"]["drop_reason"]
+    assert audit["drop_reason"] == "drop_doc" and rule
+    shown = invoke("show", out, "short", "--no-diff", env={"COLUMNS": "250"})
+    assert shown.exit_code == 0 and f"dropped: drop_doc ({rule}" in shown.output, shown.output
+
+
+# --- the summary's counts and times ----------------------------------------------------------------
+
+def _wall_row(output: str) -> tuple[float, float]:
+    import re
+
+    m = re.search(r"wall time \(this run\)\s*│\s*([\d.]+) s\s*│\s*([\d.]+) docs/s", output)
+    assert m, output
+    return float(m.group(1)), float(m.group(2))
+
+
+def test_summary_says_words_and_times_this_run_with_its_start_up(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(8))
+    out = tmp_path / "out"
+    wide = {"COLUMNS": "200"}
+    first = invoke("run", corpus, out, "--mode", "fake_refiner", "--shard-size", "4", "--set", "load_delay=0.6",
+                   env=wide)
+    assert first.exit_code == 0, first.output
+    assert "words in → out" in first.output and "tokens in" not in first.output
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["words_in"] > 0 and "tokens_in" not in stats
+    elapsed, rate = _wall_row(first.output)
+    assert elapsed >= 0.6 and rate > 0  # the model's load is part of the wall time
+    again = invoke("run", corpus, out, "--mode", "fake_refiner", "--shard-size", "4", "--set", "load_delay=0.6",
+                   env=wide)
+    assert again.exit_code == 0, again.output
+    assert _wall_row(again.output)[1] == 0.0  # nothing refined by this run: no rate borrowed from the last
+
+
+def test_without_a_terminal_a_progress_line_is_printed_as_the_run_goes():
+    import io
+
+    from rich.console import Console
+    from rich.progress import TimeRemainingColumn
+
+    from refine.progress import RichProgress
+
+    log = io.StringIO()
+    progress = RichProgress(Console(file=log, force_terminal=False, width=40), interval=0)
+    progress.start(total=10)
+    progress.advance(rows=5, docs=5, kept=4, words=50)
+    progress.stop()
+    line = log.getvalue().splitlines()[-1]
+    assert line.startswith("refining: 5/10 rows (50.0%) · ") and "docs/s" in line and "kept 80.0%" in line
+    assert "ETA " in line and "?" not in line
+
+    tty = RichProgress(Console(file=io.StringIO(), force_terminal=True))
+    tty.start(total=10)
+    assert any(isinstance(c, TimeRemainingColumn) for c in tty._progress.columns)
+    tty.stop()

@@ -138,7 +138,7 @@ def test_eval_data_end_to_end_on_a_rules_run(rules_run, tmp_path):
     for key in ("retention", "lengths", "programs", "faithfulness", "diversity", "tokens", "quality", "pii", "gold"):
         assert key in n, key
     stats = json.loads((rules_run / "stats.json").read_text())
-    assert n["retention"]["docs_kept"] == stats["docs_kept"] and n["retention"]["words_refined"] == stats["tokens_out"]
+    assert n["retention"]["docs_kept"] == stats["docs_kept"] and n["retention"]["words_refined"] == stats["words_out"]
     assert n["programs"]["ops_emitted"]["remove_lines"] == stats["ops"]["remove_lines"]
     assert n["faithfulness"]["novel_words_per_1k"] == 0.0  # rules only delete
     assert n["faithfulness"]["deletion_subsequence"]["line"] == 1.0

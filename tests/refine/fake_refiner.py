@@ -40,6 +40,7 @@ class FakeRefiner:
 
 
 def from_options(opts):
+    time.sleep(float(opts.extra.get("load_delay", 0)))  # a model that takes a while to load
     return FakeRefiner(float(opts.extra.get("delay", 0)), opts.extra.get("fail_on"))
 
 
