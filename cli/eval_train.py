@@ -15,13 +15,20 @@ OUTPUT = typer.Option("-o", "--output", help="Report directory: report.md, repor
 
 def command_line(ctx: typer.Context) -> str:
     """The command as given, rebuilt from the parsed parameters (arguments, then options that differ from
-    their defaults): what a report records so that its run can be repeated. Secrets are left out."""
+    their defaults): what a report records so that its run can be repeated. Secrets are left out, and
+    absolute paths shown relative or by name (`evals.paths.shown_path`): a report names no machine paths."""
+    from evals.paths import shown_path
+
+    def shown(value) -> str:
+        name, sep, path = str(value).partition("=")
+        return f"{name}={shown_path(path)}" if sep and path else shown_path(str(value))
+
     words = ["refine", *ctx.command_path.split()[1:]]
     options: list[str] = []
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
         if param.param_type_name == "argument":
-            words.append(str(value))
+            words.extend(shown(v) for v in (value if isinstance(value, (list, tuple)) else [value]))
         elif value is None or value == param.default or (param.multiple and not value) or param.name == "api_key":
             continue
         elif getattr(param, "is_flag", False):
@@ -29,19 +36,21 @@ def command_line(ctx: typer.Context) -> str:
         else:
             name = next((o for o in param.opts if o.startswith("--")), param.opts[0])
             for v in value if param.multiple else [value]:
-                options += [name, str(getattr(v, "value", v))]
+                options += [name, shown(getattr(v, "value", v))]
     return shlex.join(words + options)
 
 
 def train(
     ctx: typer.Context,
     raw: Annotated[str, typer.Argument(metavar="RAW", help="The raw corpus (any format `refine run` reads).")],
-    refined: Annotated[str, typer.Argument(metavar="REFINED",
-        help="A `refine run` output directory, or any corpus whose ids match RAW's.")],
+    refined: Annotated[list[str], typer.Argument(metavar="REFINED...",
+        help="One or more `refine run` output directories, or any corpora whose ids match RAW's; name them "
+             "as NAME=PATH (e.g. rules=out/rules gold=gold.jsonl).")],
     output: Annotated[str, OUTPUT],
     tokens: Annotated[int, typer.Option(help="Training tokens per run (a shorter corpus is repeated).")] = 1_000_000,
     seeds: Annotated[int, typer.Option(help="Seeds per corpus (K): initial weights and batch order.")] = 3,
-    model_size: Annotated[str, typer.Option(help="tiny (~0.4M parameters), small (~3M) or base (~5M).")] = "small",
+    model_size: Annotated[str, typer.Option(
+        help="tiny (~0.4M parameters), mini (~1M), small (~3M) or base (~5M).")] = "small",
     seq_len: Annotated[int, typer.Option(help="Tokens per training sequence.")] = 128,
     batch_size: Annotated[int, typer.Option(help="Sequences per step.")] = 16,
     eval_every: Annotated[int, typer.Option(help="Steps between checkpoints (0: about 8 checkpoints).")] = 0,
@@ -56,22 +65,25 @@ def train(
     task_limit: Annotated[Optional[int], typer.Option(help="Score at most this many items per task.")] = None,
     max_eval_tokens: Annotated[int, typer.Option(help="Tokens scored per held-out set and checkpoint.")] = 16_384,
     threads: Annotated[int, typer.Option(help="CPU threads for torch (1 is fastest on a busy machine).")] = 1,
+    ceiling: Annotated[Optional[str], typer.Option(
+        help="The REFINED corpus standing for ideal refinement (e.g. gold main text): the report gives each "
+             "other corpus's share of the raw → ceiling gap.")] = None,
     text_field: Annotated[str, typer.Option(help="Text field of the records.")] = "text",
     id_field: Annotated[str, typer.Option(help="Id field pairing raw and refined records.")] = "id",
 ) -> None:
-    """Train the same small LM on RAW and on REFINED (same tokenizer, budget, steps, seeds) and compare."""
+    """Train the same small LM on RAW and on each REFINED (same tokenizer, budget, steps, seeds) and compare."""
     from evals.lm_eval_tasks import SHIPPED_TASKS, TaskError
-    from evals.train_compare import TrainCompareConfig, compare
+    from evals.train_compare import TrainCompareConfig, compare, name_corpora
     from evals.train_report import write_train_report
 
     cfg = TrainCompareConfig(
         tokens=tokens, seeds=seeds, model_size=model_size, seq_len=seq_len, batch_size=batch_size,
         eval_every=eval_every, lr=lr, vocab_size=vocab_size, heldout=heldout,
         tasks=tuple(tasks) if tasks else (str(SHIPPED_TASKS),), task_limit=task_limit, reference=reference,
-        max_eval_tokens=max_eval_tokens, threads=threads, text_field=text_field, id_field=id_field)
+        max_eval_tokens=max_eval_tokens, threads=threads, text_field=text_field, id_field=id_field, ceiling=ceiling)
     try:
         cfg.check()
-        report = compare(raw, refined, cfg, log=lambda message: note(f"[dim]… {message}[/]"))
+        report = compare(raw, name_corpora(refined), cfg, log=lambda message: note(f"[dim]… {message}[/]"))
     except (InputError, TaskError, ValueError) as e:
         die(str(e))
     except ImportError as e:
@@ -79,11 +91,12 @@ def train(
     report["command"] = command_line(ctx)
     paths = write_train_report(report, output)
     for m in report["metrics"]:
-        d = m["difference"]
-        ci = f"[{d['low']:.4g}, {d['high']:.4g}]" if d["low"] is not None else "n/a"
-        console.print(f"{m['metric']:<32} raw {m['raw']['mean']:.4g} ± {m['raw']['sd']:.2g}   refined "
-                      f"{m['refined']['mean']:.4g} ± {m['refined']['sd']:.2g}   Δ {d['diff']:+.4g} {ci}",
-                      highlight=False)
+        if m["metric"].startswith("ppl/"):
+            continue
+        for name, d in m["differences"].items():
+            ci = f"[{d['low']:.4g}, {d['high']:.4g}]" if d["low"] is not None else "n/a"
+            console.print(f"{m['metric']:<36} raw {m['raw']['mean']:.4g} ± {m['raw']['sd']:.2g}   {name} "
+                          f"{m[name]['mean']:.4g} ± {m[name]['sd']:.2g}   Δ {d['diff']:+.4g} {ci}", highlight=False)
     note(f"report: {paths['html']} (and report.md, report.json)")
 
 

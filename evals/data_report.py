@@ -18,6 +18,7 @@ import numpy as np
 from evals import diversity, faithfulness, gold as gold_metrics, retention
 from evals.corpus import Corpus, RefinedCorpus
 from evals.encoder import Encoder
+from evals.lm_judge import DEFAULT_JUDGE_SAMPLE, LMJudge, judge_numbers, judge_section
 from evals.programs_stats import ops_per_document, program_stats
 from evals.quality import Scorer, perplexity_summary
 from evals.residual_pii import detector_description, pii_counts
@@ -62,7 +63,8 @@ def diversity_words(raw: Corpus, refined: RefinedCorpus) -> int:
 
 def evaluate_data(raw: Corpus, refined: RefinedCorpus, *, gold: dict | None = None, scorer: Scorer | None = None,
                   encoder: Encoder | None = None, sample: int = DEFAULT_SAMPLE, pii_names: bool = True,
-                  diversity_budget: int | None = None, log: Callable[[str], None] = _noop) -> DataResult:
+                  diversity_budget: int | None = None, log: Callable[[str], None] = _noop,
+                  judge: LMJudge | None = None, judge_sample: int = DEFAULT_JUDGE_SAMPLE) -> DataResult:
     """Every data-level number of `refined` against `raw` (see the module doc); `diversity_budget` caps
     the words distinct-n and compression use (default: `diversity_words` of this pair)."""
     ids, outside = _universe(raw, refined)
@@ -110,6 +112,12 @@ def evaluate_data(raw: Corpus, refined: RefinedCorpus, *, gold: dict | None = No
         log(f"scoring with {scorer.model_dir}")
         numbers["tokens"], numbers["quality"] = _quality(scorer, raw, refined, raw_texts, kept, sampled,
                                                          sampled_kept)
+
+    if judge is not None:  # the pretrained judge (a proxy): evals/lm_judge.py
+        log(f"judging with {judge.name}")
+        numbers["judge"], judge_series = judge_numbers(judge, sample_ids(ids, judge_sample), raw.texts, refined.texts,
+                                                       sample=judge_sample)
+        series.update(judge_series)
 
     log("residual PII")
     numbers["pii"] = {"detector": detector_description(pii_names),
@@ -258,6 +266,8 @@ def data_sections(result: DataResult) -> list[Section]:
     sections.append(_diversity_section(n["diversity"]))
     if "quality" in n:
         sections.append(_quality_section(n["tokens"], n["quality"]))
+    if "judge" in n:
+        sections.append(judge_section(n["judge"], s))
     sections.append(_pii_section(n["pii"]))
     if "gold" in n:
         sections.append(_gold_section(n["gold"]))

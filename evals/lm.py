@@ -24,10 +24,12 @@ class ModelSize:
     heads: int
 
 
-#: Parameters at a 4,096-token vocabulary: tiny ~0.4M (tests, the privacy probe), small ~3.1M (the
-#: committed comparison: ~1.6 s per 2,048-token step on one busy CPU core), base ~5.2M.
+#: Parameters at a 4,096-token vocabulary: tiny ~0.4M (tests, the privacy probe), mini ~1.0M (the
+#: realweb comparison: ~0.17 s per 2,048-token step on one idle CPU core), small ~3.1M (the synthetic
+#: comparison: ~1.6 s per step on one busy core), base ~5.2M.
 MODEL_SIZES = {
     "tiny": ModelSize(hidden=64, layers=2, heads=4),
+    "mini": ModelSize(hidden=128, layers=2, heads=4),
     "small": ModelSize(hidden=192, layers=4, heads=4),
     "base": ModelSize(hidden=256, layers=4, heads=4),
 }

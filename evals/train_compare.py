@@ -24,10 +24,31 @@ import torch
 from evals import lm
 from evals.corpus import read_raw, read_refined
 from evals.lm_eval_tasks import SHIPPED_TASKS, McTask, chance, resolve_tasks, run_lm_eval, score_task
-from evals.stats_ci import paired_difference, summarize
+from evals.paths import shown_path
+from evals.stats_ci import minimum_detectable_effect, paired_difference, summarize
 from refine.io import COMPRESSION_EXTENSIONS, JSONL_EXTENSIONS, PARQUET_EXTENSIONS, InputError
 
-CORPORA = ("raw", "refined")
+BASELINE = "raw"
+NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
+
+
+def name_corpora(specs: list[str]) -> dict[str, str]:
+    """REFINED arguments as {name: path}: `NAME=PATH`, or a bare path (named `refined` when it is the only
+    one, else after its file or directory name). Names key the metrics (`loss/NAME_heldout`)."""
+    named: dict[str, str] = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not NAME_RE.fullmatch(name) or Path(spec).exists():
+            name, path = ("refined" if len(specs) == 1 else Path(spec.rstrip("/")).name.split(".")[0]), spec
+        if not NAME_RE.fullmatch(name):
+            raise InputError(f"cannot name the corpus {spec!r}: give it as NAME=PATH (NAME: letters, digits, _ or -)")
+        if name in named or name == BASELINE:
+            raise InputError(f"two corpora are named {name!r} ({'RAW' if name == BASELINE else named[name]!r} and "
+                             f"{spec!r}): give them distinct names as NAME=PATH")
+        named[name] = path
+    if not named:
+        raise InputError("give at least one refined corpus to compare with RAW")
+    return named
 
 
 @dataclass
@@ -49,6 +70,7 @@ class TrainCompareConfig:
     threads: int = 1
     text_field: str = "text"
     id_field: str = "id"
+    ceiling: str | None = None  # the corpus that stands for ideal refinement (e.g. gold main text)
 
     def check(self) -> None:
         if self.tokens < self.seq_len * self.batch_size:
@@ -126,20 +148,23 @@ class Prepared:
     info: dict = field(default_factory=dict)
 
 
-def prepare(raw_spec: str, refined_spec: str, cfg: TrainCompareConfig, log: Callable[[str], None]) -> Prepared:
-    raw = read_raw(raw_spec, cfg.text_field, cfg.id_field)
-    refined = read_refined(refined_spec, cfg.text_field, cfg.id_field)
-    if not any(t.strip() for t in refined.texts.values()):
-        raise InputError(f"{refined_spec!r} holds no non-empty documents")
-    splits = {"raw": split_heldout(raw.texts, cfg.heldout), "refined": split_heldout(refined.texts, cfg.heldout)}
+def prepare(raw_spec: str, refined_specs: dict[str, str], cfg: TrainCompareConfig,
+            log: Callable[[str], None]) -> Prepared:
+    corpora = {BASELINE: read_raw(raw_spec, cfg.text_field, cfg.id_field)}
+    paths = {BASELINE: raw_spec, **refined_specs}
+    for name, spec in refined_specs.items():
+        corpora[name] = read_refined(spec, cfg.text_field, cfg.id_field)
+        if not any(t.strip() for t in corpora[name].texts.values()):
+            raise InputError(f"{spec!r} holds no non-empty documents")
+    splits = {name: split_heldout(c.texts, cfg.heldout) for name, c in corpora.items()}
     for name, (train, heldout) in splits.items():
         if not train or not heldout:
             raise InputError(f"the {name} corpus has {len(train)} training and {len(heldout)} held-out documents "
                              f"at --heldout {cfg.heldout}; give more documents or a larger --heldout")
     reference = read_reference(cfg.reference, cfg.text_field, cfg.id_field) if cfg.reference else None
 
-    log(f"training the tokenizer (vocabulary {cfg.vocab_size}) on both training splits")
-    tokenizer = lm.build_tokenizer(_sample_for_tokenizer([splits["raw"][0], splits["refined"][0]],
+    log(f"training the tokenizer (vocabulary {cfg.vocab_size}) on the {len(splits)} training splits")
+    tokenizer = lm.build_tokenizer(_sample_for_tokenizer([train for train, _ in splits.values()],
                                                          cfg.tokenizer_chars), cfg.vocab_size)
     train_blocks, eval_blocks, info = {}, {}, {"corpora": {}}
     for name, (train, heldout) in splits.items():
@@ -152,8 +177,8 @@ def prepare(raw_spec: str, refined_spec: str, cfg: TrainCompareConfig, log: Call
             lm.encode_stream(tokenizer, heldout, cfg.max_eval_tokens), cfg.seq_len)
         available = train_blocks[name].numel()
         info["corpora"][name] = {
-            "path": raw_spec if name == "raw" else refined_spec,
-            "documents": len(raw.texts if name == "raw" else refined.texts),
+            "path": shown_path(paths[name]),
+            "documents": len(corpora[name].texts),
             "train_documents": len(train), "heldout_documents": len(heldout),
             "train_tokens": available, "heldout_tokens_scored": eval_blocks[f"{name}_heldout"].numel(),
             "epochs": cfg.steps * cfg.seq_len * cfg.batch_size / available,
@@ -161,12 +186,13 @@ def prepare(raw_spec: str, refined_spec: str, cfg: TrainCompareConfig, log: Call
     if reference is not None:
         eval_blocks["reference"] = lm.to_blocks(lm.encode_stream(tokenizer, reference, cfg.max_eval_tokens),
                                                 cfg.seq_len)
-        info["reference"] = {"path": cfg.reference, "documents": len(reference),
+        info["reference"] = {"path": shown_path(cfg.reference), "documents": len(reference),
                              "tokens_scored": eval_blocks["reference"].numel()}
     for name, blocks in eval_blocks.items():
         if blocks.shape[0] == 0:
             raise InputError(f"the {name} set is shorter than one --seq-len {cfg.seq_len} sequence")
-    info["tokenizer"] = {"vocab_size": len(tokenizer), "kind": "byte-level BPE, trained on both training splits"}
+    info["tokenizer"] = {"vocab_size": len(tokenizer),
+                         "kind": f"byte-level BPE, trained on the {len(splits)} training splits"}
     return Prepared(tokenizer, train_blocks, eval_blocks, info)
 
 
@@ -183,10 +209,14 @@ def run_one(prep: Prepared, corpus: str, seed: int, cfg: TrainCompareConfig, tas
                                 eval_every=cfg.checkpoint_every)
 
     def on_eval(step: int) -> dict:
-        return {f"ppl/{name}": lm.perplexity(model, blocks)["ppl"] for name, blocks in prep.eval_blocks.items()}
+        row = {}
+        for name, blocks in prep.eval_blocks.items():
+            scored = lm.perplexity(model, blocks)
+            row[f"loss/{name}"], row[f"ppl/{name}"] = scored["loss"], scored["ppl"]
+        return row
 
     curve = lm.train(model, prep.train_blocks[corpus], settings, seed, on_eval)
-    final = {k: v for k, v in curve[-1].items() if k.startswith("ppl/")}
+    final = {k: v for k, v in curve[-1].items() if k.startswith(("loss/", "ppl/"))}
     for task in tasks:
         scores = score_task(model, prep.tokenizer, task, max_len=cfg.seq_len)
         final[f"tasks/{task.name}/acc"] = scores["acc"]
@@ -202,27 +232,51 @@ def run_one(prep: Prepared, corpus: str, seed: int, cfg: TrainCompareConfig, tas
 
 
 def better_direction(metric: str) -> str:
-    return "lower" if metric.startswith("ppl/") else "higher"
+    return "lower" if metric.startswith(("loss/", "ppl/")) else "higher"
 
 
-def aggregate(runs: list[dict], seeds: list[int]) -> tuple[list[dict], dict]:
-    """Per final metric: mean ± sd per corpus and refined − raw (paired by seed); mean curves per corpus."""
+def gap_closed(metric: str, raw: list[float], variant: list[float], ceiling: list[float]) -> dict | None:
+    """The variant's share of the raw → ceiling gap, per seed (0: no better than raw, 1: as good as the
+    ceiling), with a paired t interval over seeds; None where the gap is zero for some seed."""
+    gaps = [c - r for r, c in zip(raw, ceiling)]
+    if any(g == 0 for g in gaps):
+        return None
+    shares = [(v - r) / g for r, v, g in zip(raw, variant, gaps)]
+    d = paired_difference([0.0] * len(shares), shares).to_dict()
+    return {"share": d["diff"], "low": d["low"], "high": d["high"], "per_seed": shares}
+
+
+def aggregate(runs: list[dict], seeds: list[int], names: list[str], ceiling: str | None = None
+              ) -> tuple[list[dict], dict]:
+    """Per final metric: mean ± sd per corpus, each variant − raw (paired by seed) with its minimum
+    detectable effect, and the share of the gap to `ceiling`; mean curves per corpus."""
     by = {(r["corpus"], r["seed"]): r for r in runs}
-    names = sorted({k for r in runs for k in r["final"]}, key=lambda k: (not k.startswith("ppl/"), k))
+    keys = sorted({k for r in runs for k in r["final"]},
+                  key=lambda k: (not k.startswith("loss/"), not k.startswith("ppl/"), k))
+    variants = [n for n in names if n != BASELINE]
     metrics = []
-    for name in names:
-        values = {c: [by[c, s]["final"].get(name) for s in seeds] for c in CORPORA}
+    for key in keys:
+        values = {c: [by[c, s]["final"].get(key) for s in seeds] for c in names}
         if any(v is None for vs in values.values() for v in vs):
             continue
-        metrics.append({"metric": name, "better": better_direction(name),
-                        **{c: summarize(values[c]).to_dict() for c in CORPORA},
-                        "per_seed": values,
-                        "difference": paired_difference(values["raw"], values["refined"]).to_dict()})
+        metric = {"metric": key, "better": better_direction(key),
+                  **{c: summarize(values[c]).to_dict() for c in names},
+                  "per_seed": values, "differences": {}}
+        for c in variants:
+            diff = paired_difference(values[BASELINE], values[c]).to_dict()
+            sd = summarize([b - a for a, b in zip(values[BASELINE], values[c])]).sd
+            diff["sd"] = sd
+            diff["mde"] = minimum_detectable_effect(sd, len(seeds)) if len(seeds) > 1 else None
+            metric["differences"][c] = diff
+        if ceiling and ceiling in names and not key.startswith("ppl/"):
+            metric["gap_closed"] = {c: gap_closed(key, values[BASELINE], values[c], values[ceiling])
+                                    for c in variants if c != ceiling}
+        metrics.append(metric)
     curves: dict[str, dict[str, list[dict]]] = {}
-    keys = [k for k in runs[0]["curve"][0] if k.startswith("ppl/") or k == "train_loss"]
-    for key in keys:
+    curve_keys = [k for k in runs[0]["curve"][0] if k.startswith(("loss/", "ppl/")) or k == "train_loss"]
+    for key in curve_keys:
         curves[key] = {}
-        for c in CORPORA:
+        for c in names:
             points = []
             for i, row in enumerate(by[c, seeds[0]]["curve"]):
                 vals = [by[c, s]["curve"][i][key] for s in seeds]
@@ -234,45 +288,56 @@ def aggregate(runs: list[dict], seeds: list[int]) -> tuple[list[dict], dict]:
     return metrics, curves
 
 
-def compare(raw_spec: str, refined_spec: str, cfg: TrainCompareConfig,
+def compare(raw_spec: str, refined: str | dict[str, str], cfg: TrainCompareConfig,
             log: Callable[[str], None] = lambda message: None) -> dict:
-    """Train and score every (corpus, seed) run; every number of the report, as a dict."""
+    """Train and score every (corpus, seed) run; every number of the report, as a dict. `refined` is one
+    corpus (named `refined`) or {name: corpus}."""
     cfg.check()
+    refined_specs = {"refined": refined} if isinstance(refined, str) else dict(refined)
+    names = [BASELINE, *refined_specs]
+    if cfg.ceiling is not None and cfg.ceiling not in refined_specs:
+        raise ValueError(f"--ceiling {cfg.ceiling!r} names no refined corpus; the corpora are "
+                         f"{', '.join(refined_specs)}")
     tasks, named = resolve_tasks(cfg.tasks)
     tasks = [t.limited(cfg.task_limit) for t in tasks]
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
     started = time.perf_counter()
     try:
-        prep = prepare(raw_spec, refined_spec, cfg, log)
+        prep = prepare(raw_spec, refined_specs, cfg, log)
         params = lm.parameter_count(lm.new_model(prep.tokenizer, cfg.model_size, 0))
-        log(f"{cfg.seeds} seed(s) × 2 corpora, {cfg.steps} steps of {cfg.batch_size}×{cfg.seq_len} tokens, "
-            f"{params:,}-parameter model")
+        log(f"{cfg.seeds} seed(s) × {len(names)} corpora, {cfg.steps} steps of {cfg.batch_size}×{cfg.seq_len} "
+            f"tokens, {params:,}-parameter model")
         runs = []
         for seed in range(cfg.seeds):
-            for corpus in CORPORA:
+            for corpus in names:
                 run = run_one(prep, corpus, seed, cfg, tasks, named)
                 runs.append(run)
-                shown = ", ".join(f"{k} {v:.4g}" for k, v in run["final"].items() if k.startswith("ppl/"))
+                shown = ", ".join(f"{k} {v:.4g}" for k, v in run["final"].items() if k.startswith("loss/"))
                 log(f"seed {seed} {corpus}: {shown} ({run['seconds']} s)")
     finally:
         torch.set_num_threads(previous_threads)
-    metrics, curves = aggregate(runs, list(range(cfg.seeds)))
+    metrics, curves = aggregate(runs, list(range(cfg.seeds)), names, cfg.ceiling)
     size = lm.MODEL_SIZES[cfg.model_size]
     notes = [f"the {name} training split ({info['train_tokens']:,} tokens) was repeated "
              f"{info['epochs']:.2f} times to reach the budget of {cfg.steps * cfg.batch_size * cfg.seq_len:,} tokens"
              for name, info in prep.info["corpora"].items() if info["epochs"] > 1.0]
+    config = asdict(cfg)
+    config["tasks"] = [shown_path(t) for t in cfg.tasks]
+    config["reference"] = shown_path(cfg.reference) if cfg.reference else None
     return {
         "kind": "refine eval train",
-        "raw": raw_spec, "refined": refined_spec,
-        "config": asdict(cfg),
+        "raw": shown_path(raw_spec),
+        "refined": {name: shown_path(spec) for name, spec in refined_specs.items()},
+        "corpus_names": names,
+        "config": config,
         "steps": cfg.steps, "tokens_per_step": cfg.batch_size * cfg.seq_len,
         "tokens_trained": cfg.steps * cfg.batch_size * cfg.seq_len,
         "model": {"size": cfg.model_size, "parameters": params, "hidden": size.hidden, "layers": size.layers,
                   "heads": size.heads, "arch": "llama"},
         **prep.info,
-        "tasks": [{"name": t.name, "items": len(t.items), "chance": chance(t), "source": t.source} for t in tasks]
-                 + [{"name": n, "lm_eval": True} for n in named],
+        "tasks": [{"name": t.name, "items": len(t.items), "chance": chance(t), "source": shown_path(t.source)}
+                  for t in tasks] + [{"name": n, "lm_eval": True} for n in named],
         "metrics": metrics,
         "curves": curves,
         "runs": runs,

@@ -63,3 +63,25 @@ def test_bootstrap_is_deterministic_and_brackets_the_mean():
     assert first == again
     assert first.method == "bootstrap" and first.low < 2.0 < first.high
     assert 1.0 < first.low and first.high < 3.0
+
+
+def test_minimum_detectable_effect_formula_and_its_power():
+    from evals.stats_ci import minimum_detectable_effect, seeds_needed
+
+    # t(0.975, 4) = 2.776445, t(0.80, 4) = 0.940965 (scipy): MDE = 3.71741 × sd / √5
+    assert minimum_detectable_effect(1.0, 5) == pytest.approx((2.776445105 + 0.940964840) / math.sqrt(5), rel=1e-6)
+    assert minimum_detectable_effect(1.0, 10_000) * 100 == pytest.approx(1.959964 + 0.841621, rel=1e-3)
+    with pytest.raises(ValueError):
+        minimum_detectable_effect(1.0, 1)
+    # a true difference of one MDE is detected by the paired t test about 80% of the time
+    import random
+
+    rng, n, sd = random.Random(0), 5, 0.03
+    effect, crit = minimum_detectable_effect(sd, n), t_quantile(0.975, n - 1)
+    hits = 0
+    for _ in range(4000):
+        s = summarize([rng.gauss(effect, sd) for _ in range(n)])
+        hits += abs(s.mean) / (s.sd / math.sqrt(n)) > crit
+    assert 0.74 < hits / 4000 < 0.86
+    assert seeds_needed(sd, effect) == n and seeds_needed(sd, effect / 2) > 2 * n
+    assert seeds_needed(0.0, 0.01) == 2 and seeds_needed(1.0, 1e-6, max_seeds=50) is None

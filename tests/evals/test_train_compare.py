@@ -138,7 +138,7 @@ def test_micro_eval_train_end_to_end(tmp_path):
             "tasks/refine_next_sentence/acc_norm"} <= names
     for m in report["metrics"]:
         assert m["raw"]["n"] == m["refined"]["n"] == 2
-        d = m["difference"]
+        d = m["differences"]["refined"]
         assert d["method"] == "paired-t" and d["low"] <= d["diff"] <= d["high"]
         assert d["diff"] == pytest.approx(m["refined"]["mean"] - m["raw"]["mean"])
     curve = report["curves"]["ppl/reference"]["raw"]
@@ -146,7 +146,11 @@ def test_micro_eval_train_end_to_end(tmp_path):
     assert len(report["runs"]) == 4 and {r["corpus"] for r in report["runs"]} == {"raw", "refined"}
     assert report["corpora"]["refined"]["train_tokens"] < report["corpora"]["raw"]["train_tokens"]
     html = (out / "report.html").read_text()
-    assert html.count("<svg") >= 4 and "refined − raw" in (out / "report.md").read_text()
+    assert html.count("<svg") >= 4 and "− raw" in (out / "report.md").read_text()
+    # no machine path in what a report records: the corpora by name, shipped tasks relative to the checkout
+    for text in ((out / "report.json").read_text(), (out / "report.md").read_text(), html):
+        assert str(tmp_path) not in text and str(REPO) not in text
+    assert report["raw"] == "raw.jsonl" and report["config"]["tasks"] == ["evals/tasks"]
 
 
 def test_eval_train_rejects_bad_input(tmp_path):
@@ -157,3 +161,66 @@ def test_eval_train_rejects_bad_input(tmp_path):
     result = runner.invoke(app, ["eval", "train", str(raw), str(tmp_path / "missing.jsonl"), "-o",
                                  str(tmp_path / "r"), "--tokens", "4096"])
     assert result.exit_code == 2 and "missing.jsonl" in result.output
+
+
+def test_refined_corpora_are_named_and_names_are_checked(tmp_path):
+    from evals.train_compare import name_corpora
+    from refine.io import InputError
+
+    assert name_corpora(["out/rules"]) == {"refined": "out/rules"}
+    assert name_corpora(["rules=out/r", "gold=g.jsonl"]) == {"rules": "out/r", "gold": "g.jsonl"}
+    assert name_corpora(["out/rules/", "data/gold.jsonl"]) == {"rules": "out/rules/", "gold": "data/gold.jsonl"}
+    odd = tmp_path / "a=b.jsonl"  # an existing path with "=" in it is a path, and needs a name
+    odd.write_text("")
+    with pytest.raises(InputError, match="NAME=PATH"):
+        name_corpora([str(odd), "x=y"])
+    assert name_corpora([f"odd={odd}", "x=y"]) == {"odd": str(odd), "x": "y"}
+    with pytest.raises(InputError, match="distinct names"):
+        name_corpora(["a=x", "a=y"])
+    with pytest.raises(InputError, match="distinct names"):
+        name_corpora(["raw=x", "b=y"])
+
+
+def test_paths_shown_in_reports_are_relative_or_named(tmp_path, monkeypatch):
+    from evals.paths import shown_path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    assert shown_path(str(tmp_path / "data" / "raw.jsonl")) == "data/raw.jsonl"
+    assert shown_path(str(SHIPPED_TASKS)) == "evals/tasks"
+    assert shown_path("/somewhere/else/refined/") == "refined"
+    assert shown_path("rel/path.jsonl") == "rel/path.jsonl" and shown_path("s3://b/k.jsonl") == "s3://b/k.jsonl"
+
+
+def test_several_variants_against_raw_with_a_ceiling(tmp_path):
+    """Raw vs two variants and a ceiling: every variant paired with raw, MDEs, gap shares, one report."""
+    raw, refined = _corpora(tmp_path)
+    gold = tmp_path / "gold.jsonl"
+    with gold.open("w") as f:
+        for line in refined.read_text().splitlines():
+            r = json.loads(line)
+            f.write(json.dumps({"id": r["id"], "text": "\n".join(r["text"].splitlines()[1:])}) + "\n")
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["eval", "train", str(raw), f"short={refined}", f"gold={gold}", "-o", str(out),
+                                 "--ceiling", "gold", "--tokens", "1024", "--seeds", "3", "--model-size", "tiny",
+                                 "--seq-len", "32", "--batch-size", "8", "--vocab-size", "300", "--heldout", "0.2",
+                                 "--task-limit", "4"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["corpus_names"] == ["raw", "short", "gold"] and len(report["runs"]) == 9
+    by = {m["metric"]: m for m in report["metrics"]}
+    m = by["loss/gold_heldout"]
+    assert set(m["differences"]) == {"short", "gold"}
+    for name, d in m["differences"].items():
+        diffs = [b - a for a, b in zip(m["per_seed"]["raw"], m["per_seed"][name])]
+        assert d["diff"] == pytest.approx(sum(diffs) / 3) and d["mde"] > 0 and d["low"] <= d["diff"] <= d["high"]
+    gap = m["gap_closed"]["short"]
+    expected = [(r - s) / (r - g) for r, s, g in zip(m["per_seed"]["raw"], m["per_seed"]["short"],
+                                                      m["per_seed"]["gold"])]
+    assert gap["per_seed"] == pytest.approx(expected)
+    assert "gap_closed" not in by["ppl/gold_heldout"]
+    md = (out / "report.md").read_text()
+    assert "## Headline" in md and "gap closed" in md and "MDE" in md
+    bad = runner.invoke(app, ["eval", "train", str(raw), f"short={refined}", "-o", str(out), "--ceiling", "gold",
+                              "--tokens", "4096", "--model-size", "tiny"])
+    assert bad.exit_code == 2 and "--ceiling" in bad.output
