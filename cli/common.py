@@ -194,6 +194,11 @@ def report(result: RunResult, input_spec: str = "INPUT", elapsed: float | None =
     every record was quarantined (exit 2: most often a wrong --text-field or --program-field)."""
     console.print(summary_table(result.stats, title=f"refine → {result.output}", elapsed=elapsed,
                                 this_run=result.this_run))
+    duplicates = int(result.stats["duplicate_ids"])
+    if duplicates:
+        note(f"[bold yellow]warning:[/] {duplicates} document(s) have the id of an earlier one: `refine show` "
+             "shows the first with an id (ID#2 the second, …) and `refine eval data` pairs them in order; give "
+             "each record its own id (--id-field) to tell them apart")
     quarantined = int(result.stats["docs_quarantined"])
     note(f"{quarantined} record(s) quarantined (see {result.output}/quarantine/)" if quarantined
          else "0 records quarantined")

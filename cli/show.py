@@ -9,14 +9,31 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from cli.common import console, die
+from cli.common import console, die, note
 from programs.lines import line_body, split_lines
 from refine.io import Source, SourceReader, read_jsonl_dir, to_document
 from refine.outdir import OutputDir
 
 
-def find_row(rows: Iterable[dict], doc_id: str, key=lambda r: r.get("id")) -> dict | None:
-    return next((r for r in rows if key(r) == doc_id), None)
+def find_row(rows: Iterable[dict], doc_id: str, key=lambda r: r.get("id"), nth: int = 1) -> dict | None:
+    """The `nth` row (1-based) whose key is `doc_id`."""
+    return next((r for r in rows if key(r) == doc_id and (nth := nth - 1) == 0), None)
+
+
+def find_audit(rows: Iterable[dict], doc_id: str) -> tuple[dict | None, str, int, int, int]:
+    """(audit row, its id, which occurrence, how many rows have that id, kept rows with it up to this one).
+    "ID#k" names the k-th document with id ID (as `refine eval data` keys repeated ids)."""
+    base, sep, k = doc_id.rpartition("#")
+    wanted = [(doc_id, 1)] + ([(base, int(k))] if sep and base and k.isdigit() and int(k) > 1 else [])
+    seen: dict[str, list[dict]] = {i: [] for i, _ in wanted}
+    for row in rows:
+        if row.get("id") in seen:
+            seen[row["id"]].append(row)
+    for i, n in wanted:
+        if len(seen[i]) >= n:
+            chosen = seen[i][:n]
+            return chosen[-1], i, n, len(seen[i]), sum(bool(r.get("kept")) for r in chosen)
+    return None, doc_id, 1, 0, 0
 
 
 def raw_text(info: dict, audit: dict) -> str | None:
@@ -76,14 +93,16 @@ def show(
     info = out.run_info()
     if info is None:
         die(f"{output!r} is not a refine output directory (no run.json)")
-    audit = find_row(read_jsonl_dir(out.fs, out.join("programs")), doc_id)
+    audit, doc_id, nth, copies, kept_nth = find_audit(read_jsonl_dir(out.fs, out.join("programs")), doc_id)
     if audit is None:
         quarantined = find_row(read_jsonl_dir(out.fs, out.join("quarantine")), doc_id)
         if quarantined is not None:
             die(f"{doc_id!r} was quarantined: {quarantined['reason']}: {quarantined['message']}", code=1)
         die(f"no document {doc_id!r} in {output}/programs/", code=1)
 
-    console.print(Text.assemble(("id ", "bold"), doc_id, ("  outcome ", "bold"), audit["outcome"],
+    if copies > 1:
+        note(f"{copies} documents have id {doc_id!r}; this is #{nth} (show {doc_id}#2 … for the others)")
+    console.print(Text.assemble(("id ", "bold"), doc_id if nth == 1 else f"{doc_id}#{nth}", ("  outcome ", "bold"), audit["outcome"],
                                 ("  kept ", "bold"), str(audit["kept"]), ("  refiner ", "bold"),
                                 str(audit.get("refiner"))))
     if audit.get("drop_reason"):
@@ -109,7 +128,8 @@ def show(
         die(f"the input row of {doc_id!r} ({audit.get('source')}) can no longer be read", code=1)
     refined = ""
     if audit["kept"]:
-        row = find_row(read_jsonl_dir(out.fs, out.join("data")), doc_id, key=lambda r: (r.get("refine") or {}).get("id"))
+        row = find_row(read_jsonl_dir(out.fs, out.join("data")), doc_id, key=lambda r: (r.get("refine") or {}).get("id"),
+                       nth=kept_nth)
         if row is None:
             die(f"{doc_id!r} is kept but missing from {output}/data/ (an unfinished shard?)", code=1)
         refined = row[info.get("config", {}).get("text_field", "text")]

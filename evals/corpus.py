@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -26,7 +27,18 @@ class Corpus:
 
     texts: dict[str, str]
     unreadable: int = 0  # rows that are not records, or lack a string text field
-    duplicate_ids: int = 0  # later rows with an id seen before (the first one is kept)
+    duplicate_ids: int = 0  # later rows with an id seen before (keyed "ID#2", "ID#3", … in reading order)
+    _seen: Counter = field(default_factory=Counter, repr=False)
+
+    def key(self, doc_id: str) -> str:
+        """`doc_id` for its first document, "ID#k" for the k-th: repeated ids pair in order, so counts
+        agree with the run's stats.json (which counts every document)."""
+        self._seen[doc_id] += 1
+        n = self._seen[doc_id]
+        if n == 1:
+            return doc_id
+        self.duplicate_ids += 1
+        return f"{doc_id}#{n}"
 
 
 @dataclass
@@ -61,10 +73,8 @@ def read_raw(spec: str, text_field: str = "text", id_field: str = "id") -> Corpu
         doc = to_document(raw, source, text_field, id_field)
         if not isinstance(doc, Document):
             corpus.unreadable += 1
-        elif doc.id in corpus.texts:
-            corpus.duplicate_ids += 1
         else:
-            corpus.texts[doc.id] = doc.text
+            corpus.texts[corpus.key(doc.id)] = doc.text
     if not corpus.texts:
         raise InputError(f"no documents in {spec!r} (is the text field {text_field!r}? see --text-field)")
     return corpus
@@ -93,11 +103,17 @@ def _read_run_dir(path: str, text_field: str, id_field: str) -> RefinedCorpus:
     text_field = config.get("text_field", text_field)
     id_field = config.get("id_field", id_field)
     corpus = RefinedCorpus({}, path=path, run=run, stats=_read_json(out, STATS_FILE) or None)
-    for record in read_jsonl_dir(out.fs, out.join("data")):
-        _add_refined(corpus, record, text_field, id_field)
     audit: dict[str, dict] = {}
+    kept: dict[str, deque] = defaultdict(deque)  # id -> keys of its kept documents, in order
+    numbering = Corpus({})
     for row in read_jsonl_dir(out.fs, out.join("programs")):
-        audit[str(row["id"])] = row
+        key = numbering.key(str(row["id"]))
+        audit[key] = row
+        if row.get("kept"):
+            kept[str(row["id"])].append(key)
+    for record in read_jsonl_dir(out.fs, out.join("data")):  # data rows are the kept audit rows, in order
+        _add_refined(corpus, record, text_field, id_field, lambda i: kept[i].popleft() if kept[i] else corpus.key(i))
+    corpus.duplicate_ids = numbering.duplicate_ids
     corpus.audit = audit or None
     corpus.meta = {"text_field": text_field, "id_field": id_field, "input": run.get("input")}
     return corpus
@@ -111,7 +127,7 @@ def _read_json(out: OutputDir, name: str) -> dict:
         return json.loads(f.read())
 
 
-def _add_refined(corpus: RefinedCorpus, record: dict | None, text_field: str, id_field: str) -> None:
+def _add_refined(corpus: RefinedCorpus, record: dict | None, text_field: str, id_field: str, key=None) -> None:
     text = record.get(text_field) if isinstance(record, dict) else None
     if not isinstance(text, str):
         corpus.unreadable += 1
@@ -124,10 +140,7 @@ def _add_refined(corpus: RefinedCorpus, record: dict | None, text_field: str, id
         corpus.unreadable += 1  # without an id a refined record cannot be paired with its raw document
         return
     doc_id = str(doc_id)
-    if doc_id in corpus.texts:
-        corpus.duplicate_ids += 1
-    else:
-        corpus.texts[doc_id] = text
+    corpus.texts[(key or corpus.key)(doc_id)] = text
 
 
 def raw_input_of(refined: RefinedCorpus) -> str | None:

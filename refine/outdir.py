@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import posixpath
@@ -159,6 +160,38 @@ class OutputDir:
                 base = posixpath.basename(path)
                 if base.startswith(".") or base.split(".", 1)[0] not in names:
                     self.fs.rm(path)
+
+
+class ShardIds:
+    """The ids of one shard's documents as 8-byte hashes, in `_done/<shard>.ids` (written before the
+    marker): the run counts ids shared across shards from these without reading the audit back."""
+
+    def __init__(self, out: "OutputDir", shard_name: str):
+        self.out, self.path = out, out.join("_done", f"{shard_name}.ids")
+        self._hashes: list[bytes] = []
+
+    def write(self, doc_id: str) -> None:
+        self._hashes.append(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest())
+
+    def commit(self) -> None:
+        write_bytes_atomic(self.out.fs, self.path, b"".join(self._hashes))
+
+    def abort(self) -> None:
+        self._hashes = []
+
+
+def count_duplicate_ids(out: "OutputDir", shards: Sequence["Shard"]) -> int:
+    """Documents whose id an earlier document of the run already had (shards without an ids file: none)."""
+    import numpy as np
+
+    parts = []
+    for shard in shards:
+        path = out.join("_done", f"{shard.name}.ids")
+        if out.fs.exists(path):
+            with out.fs.open(path, "rb") as f:
+                parts.append(np.frombuffer(f.read(), dtype="<u8"))
+    hashes = np.concatenate(parts) if parts else np.zeros(0, dtype="<u8")
+    return int(len(hashes) - len(np.unique(hashes)))
 
 
 def _is_local(fs) -> bool:

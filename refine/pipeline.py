@@ -23,7 +23,7 @@ from programs.ops import OP_NAMES, ApplyResult, Policy, ProgramError
 from refine.document import Document
 from refine.io import (InputError, OutputFull, Rejected, ShardWriter, Source, SourceReader, preview_record,
                        is_disk_full, resolve_inputs, to_document, write_json_atomic)
-from refine.outdir import STATS_FILE, OutputDir
+from refine.outdir import STATS_FILE, OutputDir, ShardIds, count_duplicate_ids
 from refine.progress import NullProgress, ProgressLike
 from refine.refiners.base import Refinement, Refiner
 from refine.stats import Stats
@@ -316,6 +316,9 @@ class Pipeline:
         out = plan.out
         markers = [out.marker(s) for s in plan.shards]
         total = Stats.merged(Stats.from_dict(m["stats"]) for m in markers if m is not None)
+        duplicates = count_duplicate_ids(out, [s for s, m in zip(plan.shards, markers) if m is not None])
+        if duplicates:
+            total.update("duplicate_ids", duplicates)
         this_run = Stats.merged(Stats.from_dict(m["stats"]) for s, m in zip(plan.shards, markers)
                                 if m is not None and s.name not in plan.done)
         summary = {**total.to_dict(),
@@ -365,6 +368,7 @@ class Pipeline:
             "data": ShardWriter(out.fs, out.join("data"), shard.name, cfg.output_format),
             "programs": ShardWriter(out.fs, out.join("programs"), shard.name, "jsonl"),
             "quarantine": ShardWriter(out.fs, out.join("quarantine"), shard.name, "jsonl"),
+            "ids": ShardIds(out, shard.name),
         }
         try:
             docs = self._documents(shard, reader, writers["quarantine"], stats)
@@ -414,6 +418,7 @@ class Pipeline:
                 writers["data"].write(data_row)
                 kept += 1
             writers["programs"].write(audit_row)
+            writers["ids"].write(doc.id)
         self.progress.advance(rows=len(batch), docs=len(batch), kept=kept,
                               words=int(stats["words_in"] - words_before))
 

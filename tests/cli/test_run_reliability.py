@@ -355,3 +355,35 @@ def test_without_a_terminal_a_progress_line_is_printed_as_the_run_goes():
     tty.start(total=10)
     assert any(isinstance(c, TimeRemainingColumn) for c in tty._progress.columns)
     tty.stop()
+
+
+# --- duplicate ids ---------------------------------------------------------------------------------
+
+def test_duplicate_ids_are_warned_about_and_counted_alike_by_run_show_and_eval(tmp_path):
+    records = make_corpus(9)
+    twin = dict(records[0], text=records[0]["text"] + "\nBUY NOW cheap pills")  # same id, dropped
+    third = dict(records[1], id=records[0]["id"], text="A different page entirely.\nWe use cookies.")
+    records[4:4] = [twin]
+    records.append(third)
+    corpus = write_jsonl(tmp_path / "c.jsonl", records)
+    out = tmp_path / "out"
+    result = invoke("run", corpus, out, "--mode", "fake_refiner", "--shard-size", "4")
+    assert result.exit_code == 0, result.output
+    assert "warning: 2 document(s) have the id of an earlier one" in result.output
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["duplicate_ids"] == 2 and stats["docs_in"] == 11
+
+    shown = invoke("show", out, "doc-0000#3", env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "3 documents have id 'doc-0000'; this is #3" in shown.output and "A different page entirely." in shown.output
+    assert "cookies" in shown.output  # the removed line, from the third document's own diff
+    dropped = invoke("show", out, "doc-0000#2", "--no-diff", env={"COLUMNS": "200"})
+    assert dropped.exit_code == 0 and "dropped: drop_doc" in dropped.output
+
+    report = tmp_path / "report"
+    evaluated = invoke("eval", "data", corpus, out, "--output", report)
+    assert evaluated.exit_code == 0, evaluated.output
+    numbers = json.loads(next(report.rglob("report.json")).read_text())
+    assert numbers["retention"]["docs_kept"] == stats["docs_kept"]
+    assert numbers["retention"]["docs_raw"] == stats["docs_in"]
+    assert numbers["refined"]["duplicate_ids"] == numbers["raw"]["duplicate_ids"] == 2

@@ -69,7 +69,7 @@ def test_end_to_end_outputs_audit_and_stats(tmp_path):
     assert stats["ops"]["remove_lines"] == len(cookies) and stats["ops"]["keep_doc"] == 30 - len(spam)
     assert stats["shards"] == {"total": 3, "done": 3, "failed": 0, "resumed": 0}
     assert stats["chars_out"] < stats["chars_in"] and stats["prompt_tokens"] > 0
-    assert sorted(p.name for p in (tmp_path / "out" / "_done").iterdir()) == [f"c-0000{i}.json" for i in range(3)]
+    assert sorted(p.name for p in (tmp_path / "out" / "_done").glob("*.json")) == [f"c-0000{i}.json" for i in range(3)]
 
 
 def test_each_kind_of_bad_record_is_quarantined_and_the_run_goes_on(tmp_path):
