@@ -40,7 +40,8 @@ def annotate(
     output: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Output directory: train.jsonl and stats.json.")],
     expert: Annotated[Expert, typer.Option(help="Who labels: synthetic pages (no model), a model writing "
                                                 "programs, or edited texts (a model's or --edits).")] = Expert.synthetic,
-    n: Annotated[Optional[int], typer.Option("--n", help="Documents to produce (synthetic) or to read at most.")] = None,
+    n: Annotated[Optional[int], typer.Option("--n", show_default=False, help="Documents to produce (synthetic; "
+                                             "default 1,000) or to read at most (default: all).")] = None,
     seed: Annotated[int, typer.Option(help="Synthetic: the seed; same seed, same data.")] = 0,
     split: Annotated[Split, typer.Option(help="Synthetic: train or held-out sources and templates (all: both).")] = Split.train,
     sources: Annotated[Optional[str], typer.Option(help="Synthetic: clean-text sources, comma-separated "

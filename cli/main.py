@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from cli.annotate import annotate
@@ -18,6 +20,23 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"refine {version('refine')}")
+        except PackageNotFoundError:
+            typer.echo("refine (not installed: run from a source tree)")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Print the version and exit.")] = False) -> None:
+    """Refine LLM pre-training corpora with edit programs, guarded rewrites and learned refiners."""
+
 
 # --- commands: one line each --------------------------------------------------------------------
 app.command("run")(run)

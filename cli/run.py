@@ -111,8 +111,8 @@ def run(
     output: OutputArgument,
     mode: Annotated[Optional[str], typer.Option(
         help="Refiner: programs, rewrite, rules, tagger, default, or a dotted module path exposing "
-             "from_options(opts). Default: programs with --model, else the shipped default refiner "
-             "(rules until one exists).")] = None,
+             "from_options(opts). Default: programs with --model, else the shipped default refiner (a "
+             "line tagger; the rules if it cannot load here, with a note saying why).")] = None,
     model: Annotated[Optional[str], typer.Option(
         help="Model for model-based modes: a local directory or a hub name (org/name).")] = None,
     backend: Annotated[Backend, typer.Option(help="Generation backend.")] = Backend.transformers,
@@ -158,8 +158,11 @@ def run(
         help="--executor ray: model replicas (Ray actors, one model load each). Default: as many as the "
              "cluster's GPUs allow with --gpus-per-replica or --model, else CPU tasks.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option(
-        "--set", help="Any other RunOptions field or refiner-specific option, as key=value (repeatable), "
-                      "e.g. --set chunk_tokens=1000 --set rules=c4.")] = None,
+        "--set", help="key=value (repeatable): an option of the refiner (--mode default/tagger: threshold, "
+                      "doc_threshold, encoder, threads, linefreq; rules: rules and its thresholds; an unknown "
+                      "one exits 2 listing them), or a run setting: chunk_tokens, doc_tokens, max_new_tokens, "
+                      "temperature, constrained, prompts_file, rewrite_fallback, dtype, timeout_s, max_retries, "
+                      "or any option above by its name (dialect, on_error, …). E.g. --set threshold=0.4.")] = None,
 ) -> None:
     """Refine a corpus in resumable shards, with an audit of every decision and a summary of what changed."""
     started = time.monotonic()

@@ -387,3 +387,22 @@ def test_duplicate_ids_are_warned_about_and_counted_alike_by_run_show_and_eval(t
     assert numbers["retention"]["docs_kept"] == stats["docs_kept"]
     assert numbers["retention"]["docs_raw"] == stats["docs_in"]
     assert numbers["refined"]["duplicate_ids"] == numbers["raw"]["duplicate_ids"] == 2
+
+
+# --- help and --version ----------------------------------------------------------------------------
+
+def test_help_says_what_the_defaults_are_and_version_prints():
+    import re
+    from importlib.metadata import version
+
+    def flat(text: str) -> str:
+        return re.sub(r"[\s│]+", " ", text)
+
+    run_help = flat(invoke("run", "--help", env={"COLUMNS": "250"}).output)
+    assert "rules until one exists" not in run_help and "RunOptions" not in run_help
+    assert "the shipped default refiner (a line tagger" in run_help
+    assert "an unknown one exits 2 listing them" in run_help and "chunk_tokens" in run_help
+    annotate_help = flat(invoke("annotate", "--help", env={"COLUMNS": "250"}).output)
+    assert "default 1,000" in annotate_help
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.output.strip() == f"refine {version('refine')}"
