@@ -87,8 +87,11 @@ def train(
             eval_limit=eval_limit, max_steps=max_steps, max_minutes=max_minutes, save_steps=save_steps, resume=resume,
             lora=lora, lora_r=lora_r, lora_alpha=lora_alpha, lora_targets=lora_targets, chunk_tokens=chunk_tokens,
             doc_tokens=doc_tokens, device=device)
-        return
-    _train_tagger(data, output_dir, encoder, encoder_layers, epochs or 30, val_fraction, seed, cache_dir)
+    else:
+        _train_tagger(data, output_dir, encoder, encoder_layers, epochs or 30, val_fraction, seed, cache_dir)
+    from refine.io import modes_from_umask
+
+    modes_from_umask(output_dir)  # a model directory others can read, as the umask says
 
 
 def _train_tagger(data, output_dir, encoder, encoder_layers, epochs, val_fraction, seed, cache_dir) -> None:

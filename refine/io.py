@@ -493,6 +493,22 @@ def write_json_atomic(fs, path: str, value) -> None:
     write_bytes_atomic(fs, path, json.dumps(value, ensure_ascii=False, indent=1, default=json_default).encode("utf-8"))
 
 
+def modes_from_umask(path: str) -> None:
+    """Give the files (and folders) under local `path` the modes the umask asks for (0644 and 0755 under
+    022). Some writers (safetensors' `save_file`) create files 0600, which nobody else sharing a model
+    directory can read."""
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    for root, dirs, files in os.walk(path):
+        os.chmod(root, 0o777 & ~umask)
+        for name in files:
+            full = os.path.join(root, name)
+            if not os.path.islink(full):
+                os.chmod(full, 0o666 & ~umask)
+
+
 def read_jsonl_dir(fs, directory: str) -> Iterator[dict]:
     """Every row of the JSONL (or Parquet) files of an output directory, in file-name order."""
     if not fs.isdir(directory):

@@ -406,3 +406,34 @@ def test_help_says_what_the_defaults_are_and_version_prints():
     assert "default 1,000" in annotate_help
     result = invoke("--version")
     assert result.exit_code == 0 and result.output.strip() == f"refine {version('refine')}"
+
+
+# --- file modes of trained models ------------------------------------------------------------------
+
+def test_trained_model_files_are_readable_as_the_umask_says(tmp_path, monkeypatch):
+    import os
+    import stat
+    import types
+
+    import torch
+    from safetensors.torch import save_file
+
+    import refine.tagger.expert
+    import refine.tagger.train
+
+    def fake_train(train_docs, val_docs, output_dir, config, settings, cache_dir=None, log=None):
+        os.makedirs(output_dir, exist_ok=True)
+        save_file({"w": torch.zeros(2)}, os.path.join(output_dir, "tagger.safetensors"))  # written 0600
+        return types.SimpleNamespace(val={}, params=2, epochs_run=1, line_threshold=0.5, doc_threshold=0.5)
+
+    monkeypatch.setattr(refine.tagger.expert, "read_annotations", lambda data: ["a", "b", "c"])
+    monkeypatch.setattr(refine.tagger.train, "split_validation", lambda docs, frac, seed: (docs[:2], docs[2:]))
+    monkeypatch.setattr(refine.tagger.train, "train_tagger", fake_train)
+    old = os.umask(0o022)
+    try:
+        result = invoke("train", tmp_path / "ann", tmp_path / "model", "--kind", "tagger")
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(os.stat(tmp_path / "model" / "tagger.safetensors").st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(tmp_path / "model").st_mode) == 0o755
