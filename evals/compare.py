@@ -80,31 +80,32 @@ def compare_sections(results: Mapping[str, DataResult]) -> list[Section]:
     names = list(results)
     nums = {n: r.numbers for n, r in results.items()}
     first = next(iter(results.values()))
+    colors = plots.variant_colors(names)  # a variant keeps its colour in every plot; raw is grey
     figures = [
         Figure("compare_retention", plots.bar_chart(
             ["words kept", "untouched", "emptied", "dropped"],
             {n: [lookup(nums[n], ("retention", k)) for k in
                  ("kept_ratio_words", "share_untouched", "share_emptied", "share_dropped")] for n in names},
-            title="Retention (shares)")),
+            title="Retention (shares)", colors=colors)),
         Figure("compare_lengths", plots.histogram(
             {"raw": first.series["raw_words"], **{n: results[n].series["refined_words"] for n in names}},
             title="Document length", xlabel="words per document",
-            value_range=_clip(first.series["raw_words"])), "Words per kept document; clipped at the raw 99th percentile."),
+            value_range=_clip(first.series["raw_words"]), colors=colors), "Words per kept document; clipped at the raw 99th percentile."),
         Figure("compare_faithfulness", plots.bar_chart(
-            names, {"novel words / 1k": [lookup(nums[n], ("faithfulness", "novel_words_per_1k")) for n in names]},
-            title="Novel words per 1,000 words")),
+            ["novel words / 1k"], {n: [lookup(nums[n], ("faithfulness", "novel_words_per_1k"))] for n in names},
+            title="Novel words per 1,000 words", colors=colors)),
         Figure("compare_diversity", plots.bar_chart(
             ["distinct-1", "distinct-2", "distinct-3"],
             {"raw": [lookup(first.numbers, ("diversity", "raw", f"distinct_{k}")) for k in (1, 2, 3)],
              **{n: [lookup(nums[n], ("diversity", "refined", f"distinct_{k}")) for k in (1, 2, 3)] for n in names}},
-            title="Distinct n-grams")),
+            title="Distinct n-grams", colors=colors)),
     ]
     if any("gold" in nums[n] for n in names):
         figures.append(Figure("compare_gold", plots.bar_chart(
             ["line precision", "line recall", "line F1", "doc F1"],
             {n: [lookup(nums[n], p) for p in (("gold", "lines", "precision"), ("gold", "lines", "recall"),
                                                 ("gold", "lines", "f1"), ("gold", "docs", "f1"))] for n in names},
-            title="Agreement with gold")))
+            title="Agreement with gold", colors=colors)))
     words = lookup(first.numbers, ("diversity", "words_measured"))
     text = ("Each column is one refined variant, measured with the same functions and the same sampled documents; "
             "the raw column gives the raw corpus's value where there is one. distinct-n and compression use the "

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from evals import diversity, faithfulness, gold as gold_metrics, retention
+from evals import diversity, faithfulness, gold as gold_metrics, removals, retention
 from evals.corpus import Corpus, RefinedCorpus
 from evals.encoder import Encoder
 from evals.lm_judge import DEFAULT_JUDGE_SAMPLE, LMJudge, judge_numbers, judge_section
@@ -91,6 +91,9 @@ def evaluate_data(raw: Corpus, refined: RefinedCorpus, *, gold: dict | None = No
     series["raw_words"] = [retention.word_count(t) for t in raw_texts]
     series["refined_words"] = [retention.word_count(r) for _, _, r in kept]
     series["kept_ratio"] = retention.kept_ratios(raw_texts, ref_texts)
+    numbers["removals"] = removals.removal_summary(zip(raw_texts, ref_texts))
+    if refined.audit is not None:
+        numbers["removals"]["drop_reasons"] = removals.drop_reasons(refined.audit[i] for i in ids)
     numbers["lengths"] = {"raw_words": retention.distribution(series["raw_words"]),
                           "refined_words": retention.distribution(series["refined_words"]),
                           "kept_ratio": retention.distribution(series["kept_ratio"])}
@@ -260,6 +263,8 @@ def _clip(values: list[float], q: float = 99) -> tuple[float, float]:
 def data_sections(result: DataResult) -> list[Section]:
     n, s = result.numbers, result.series
     sections = [_overview(n, s)]
+    if "removals" in n:
+        sections.append(_removals_section(n["removals"]))
     if "programs" in n:
         sections.append(_programs_section(n["programs"], s.get("ops_per_doc", [])))
     sections.append(_faithfulness_section(n["faithfulness"]))
@@ -272,6 +277,21 @@ def data_sections(result: DataResult) -> list[Section]:
     if "gold" in n:
         sections.append(_gold_section(n["gold"]))
     return sections
+
+
+def _removals_section(r: dict) -> Section:
+    tables = []
+    if r.get("drop_reasons"):
+        tables.append(Table(["reason", "documents", "share of drops"],
+                            [[k, v, pct(v / sum(r["drop_reasons"].values()))] for k, v in r["drop_reasons"].items()],
+                            "Why documents were dropped"))
+    if r["most_removed"]:
+        tables.append(Table(["line", "documents"], r["most_removed"], "Most removed lines"))
+        tables.append(Table(["line"], [[line] for line in r["removed_once_sample"]],
+                            "Lines removed from one document only (a sample: where lost content shows first)"))
+    text = (f"{format_value(r['line_removals'])} line removals from kept documents, "
+            f"{format_value(r['distinct_lines_removed'])} distinct lines.")
+    return Section("What was removed", text, tables)
 
 
 def _overview(n: dict, s: dict) -> Section:

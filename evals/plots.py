@@ -16,6 +16,7 @@ WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 36, 48
 PALETTE = ("#4269d0", "#ef8a28", "#3ca951", "#ff725c", "#a463f2", "#97bbf5", "#9c6b4e", "#6cc5b0")
 SVG_NS = "http://www.w3.org/2000/svg"
+RAW_COLOR = "#8c8c8c"
 
 
 def standalone(svg: str) -> str:
@@ -103,14 +104,14 @@ class _Frame:
             self.parts.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{base}" y2="{base + 4}" stroke="#333"/>')
             self.parts.append(f'<text x="{px:.1f}" y="{base + 16}" text-anchor="middle">{fmt(t)}</text>')
 
-    def legend(self, names: Sequence[str]) -> None:
+    def legend(self, names: Sequence[str], colors: Mapping[str, str] | None = None) -> None:
         """One row above the plot area, right-aligned, so it never hides data."""
         if len(names) < 2:
             return
         x = self.w - RIGHT
         for i, name in reversed(list(enumerate(names))):
             x -= 10
-            self.parts.append(f'<rect x="{x}" y="{TOP - 14}" width="10" height="10" fill="{color(i)}"/>')
+            self.parts.append(f'<rect x="{x}" y="{TOP - 14}" width="10" height="10" fill="{pick(colors, name, i)}"/>')
             self.parts.append(f'<text x="{x - 4}" y="{TOP - 5}" text-anchor="end">{escape(name)}</text>')
             x -= 4 + 6.5 * len(name) + 12  # about 6.5 px per character at 11 px
 
@@ -125,6 +126,19 @@ def color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
+def pick(colors: Mapping[str, str] | None, name: str, i: int) -> str:
+    """`colors[name]` when given (a report keeps one colour per variant across its plots), else the i-th."""
+    return (colors or {}).get(name) or color(i)
+
+
+def variant_colors(names: Sequence[str], raw: str | None = "raw") -> dict[str, str]:
+    """One colour per variant, in order, and grey for the raw corpus: the same in every plot of a report."""
+    out = {name: color(i) for i, name in enumerate(n for n in names if n != raw)}
+    if raw is not None:
+        out[raw] = RAW_COLOR
+    return out
+
+
 def empty_plot(title: str, message: str = "no data") -> str:
     frame = _Frame(title, "", "", (0, 1), (0, 1), height=120)
     frame.add(f'<text x="{WIDTH / 2}" y="70" text-anchor="middle" fill="#888">{escape(message)}</text>')
@@ -132,7 +146,8 @@ def empty_plot(title: str, message: str = "no data") -> str:
 
 
 def histogram(series: Mapping[str, Sequence[float]], *, title: str, xlabel: str = "", ylabel: str = "documents",
-              bins: int = 20, value_range: tuple[float, float] | None = None) -> str:
+              bins: int = 20, value_range: tuple[float, float] | None = None,
+              colors: Mapping[str, str] | None = None) -> str:
     """Overlaid histograms on shared bins (e.g. raw vs refined document lengths)."""
     arrays = {k: np.asarray(list(v), dtype=float) for k, v in series.items()}
     arrays = {k: a[np.isfinite(a)] for k, a in arrays.items()}
@@ -155,15 +170,16 @@ def histogram(series: Mapping[str, Sequence[float]], *, title: str, xlabel: str 
             x0, x1 = frame.x(edges[k]), frame.x(edges[k + 1])
             y = frame.y(n)
             frame.add(f'<rect x="{x0 + 0.5:.1f}" y="{y:.1f}" width="{max(x1 - x0 - 1, 0.5):.1f}" '
-                      f'height="{frame.y(0) - y:.1f}" fill="{color(i)}" fill-opacity="{opacity}">'
+                      f'height="{frame.y(0) - y:.1f}" fill="{pick(colors, name, i)}" fill-opacity="{opacity}">'
                       f"<title>{escape(name)}: {int(n)} in [{fmt(edges[k])}, {fmt(edges[k + 1])})</title></rect>")
     frame.x_axis([t for t in nice_ticks(float(edges[0]), float(edges[-1]), 6) if edges[0] <= t <= edges[-1]])
-    frame.legend(list(counts))
+    frame.legend(list(counts), colors)
     return frame.svg()
 
 
 def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float | None]], *, title: str,
-              ylabel: str = "", errors: Mapping[str, Sequence[tuple[float, float] | None]] | None = None) -> str:
+              ylabel: str = "", errors: Mapping[str, Sequence[tuple[float, float] | None]] | None = None,
+              colors: Mapping[str, str] | None = None) -> str:
     """Grouped vertical bars: one group per category, one bar per series (None: no bar); `errors` gives
     (low, high) whiskers per bar, e.g. confidence intervals."""
     errors = errors or {}
@@ -171,8 +187,8 @@ def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float | N
     values += [b for es in errors.values() for e in es if e is not None for b in e if math.isfinite(b)]
     if not categories or not values:
         return empty_plot(title)
-    lo = min(0.0, min(values))
-    ticks = nice_ticks(lo, max(max(values), lo + 1e-12))
+    lo, hi = min(0.0, min(values)), max(values)
+    ticks = nice_ticks(lo, hi if hi > lo else lo + 1.0)  # all zero: a 0..1 axis, not 1e-12 ticks
     frame = _Frame(title, "", ylabel, (0, len(categories)), (ticks[0], ticks[-1]))
     frame.y_axis(ticks)
     names = list(series)
@@ -188,7 +204,7 @@ def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float | N
             y = frame.y(v)
             top, height = min(y, zero), abs(zero - y)
             frame.add(f'<rect x="{gx + si * bar_w:.1f}" y="{top:.1f}" width="{bar_w * 0.92:.1f}" '
-                      f'height="{max(height, 0.5):.1f}" fill="{color(si)}">'
+                      f'height="{max(height, 0.5):.1f}" fill="{pick(colors, name, si)}">'
                       f"<title>{escape(name)} · {escape(cat)}: {fmt(v)}</title></rect>")
             err = errors.get(name, [None] * len(categories))[ci]
             if err is not None and all(math.isfinite(b) for b in err):
@@ -199,7 +215,7 @@ def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float | N
         frame.add(f'<text x="{LEFT + (ci + 0.5) * group_w:.1f}" y="{TOP + frame.plot_h + 16}" '
                   f'text-anchor="middle">{escape(label)}</text>')
     frame.add(f'<line x1="{LEFT}" x2="{LEFT + frame.plot_w}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="#333"/>')
-    frame.legend(names)
+    frame.legend(names, colors)
     return frame.svg()
 
 
