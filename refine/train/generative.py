@@ -17,6 +17,7 @@ from refine.train import data, models, sft
 CHUNK_RESERVE = 192  # tokens a chunk prompt leaves for the chat template and the program
 DOC_RESERVE = 16  # tokens a doc prompt leaves for `keep_doc()` / `drop_doc()` and EOS
 PROX_DOC_TOKENS = 2000
+ADAPTER_DIR = "adapter"  # with --lora: the peft adapter beside the merged model (ship it as a named adapter)
 
 
 @dataclass
@@ -118,6 +119,9 @@ def train_generative(data_path: str | Path, output_dir: str | Path, settings: Ge
     result = sft.train(lm, tokenizer, examples, settings.sft, out, resume=settings.resume, on_log=on_step)
     heldout_loss = sft.mean_loss(lm, tokenizer, heldout_examples, settings.sft.batch_size)
     started = time.perf_counter()
+    if settings.lora:  # the adapter alone (a few MB), loadable over its base; then the merged model
+        lm.peft_config["default"].base_model_name_or_path = source if settings.from_config else str(settings.model)
+        lm.save_pretrained(out / ADAPTER_DIR)
     sft.save_model(lm, tokenizer, out)
     record = {
         "kind": "generative",
