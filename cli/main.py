@@ -9,6 +9,7 @@ import typer
 from cli.annotate import annotate
 from cli.apply import apply
 from cli.eval import eval_app
+from cli.recut import recut
 from cli.run import run
 from cli.show import show
 from cli.train import train
@@ -41,6 +42,7 @@ def main(version: Annotated[bool, typer.Option("--version", callback=_version, i
 # --- commands: one line each --------------------------------------------------------------------
 app.command("run")(run)
 app.command("apply")(apply)
+app.command("recut")(recut)
 app.command("show")(show)
 app.command("annotate")(annotate)
 app.command("train")(train)

@@ -437,3 +437,64 @@ def test_trained_model_files_are_readable_as_the_umask_says(tmp_path, monkeypatc
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(os.stat(tmp_path / "model" / "tagger.safetensors").st_mode) == 0o644
     assert stat.S_IMODE(os.stat(tmp_path / "model").st_mode) == 0o755
+
+
+# --- recut -----------------------------------------------------------------------------------------
+
+def _recut_corpus(tmp_path: Path) -> Path:
+    records = make_corpus(30)
+    for i in range(0, 30, 5):
+        records[i]["text"] = "Menu | Home | Share\n\n" + records[i]["text"] + "\n\nShare this page"
+    records[7]["text"] += "\nmaybe spam"
+    return write_jsonl(tmp_path / "c.jsonl", records)
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    files = {str(p.relative_to(out)): p.read_bytes() for d in ("data", "programs", "quarantine")
+             for p in sorted((out / d).glob("*"))}
+    stats = json.loads((out / "stats.json").read_text())
+    stats.pop("wall_s", None)
+    stats.pop("recut", None)
+    return {**files, "stats": json.dumps(stats, sort_keys=True).encode()}
+
+
+def test_recut_writes_what_a_run_at_the_new_thresholds_writes(tmp_path):
+    corpus = _recut_corpus(tmp_path)
+    common = ["--mode", "prob_refiner", "--shard-size", "8"]
+    assert invoke("run", corpus, tmp_path / "run", *common).exit_code == 0
+    for threshold, doc_threshold in ((0.7, None), (0.5, 0.5), (0.7, 0.6), (0.05, 0.99)):
+        direct = tmp_path / f"direct-{threshold}-{doc_threshold}"
+        extra = ["--set", f"doc_threshold={doc_threshold}"] if doc_threshold is not None else []
+        assert invoke("run", corpus, direct, *common, "--set", f"threshold={threshold}", *extra).exit_code == 0
+        recut = tmp_path / f"recut-{threshold}-{doc_threshold}"
+        args = ["--doc-threshold", str(doc_threshold)] if doc_threshold is not None else []
+        result = invoke("recut", tmp_path / "run", recut, "--threshold", str(threshold), *args)
+        assert result.exit_code == 0, result.output
+        assert _outputs(recut) == _outputs(direct), (threshold, doc_threshold)
+        recorded = json.loads((recut / "stats.json").read_text())["recut"]
+        assert recorded == {"recut": 30, "copied": 0, "missing": 0}
+    assert _outputs(tmp_path / "recut-0.5-0.5") == _outputs(tmp_path / "run")  # the run's own cut, reproduced
+    assert _outputs(tmp_path / "recut-0.7-None") != _outputs(tmp_path / "run")
+    assert _outputs(tmp_path / "recut-0.7-0.6") != _outputs(tmp_path / "recut-0.7-None")
+    shown = invoke("show", tmp_path / "recut-0.7-None", "doc-0005", env={"COLUMNS": "200"})
+    assert shown.exit_code == 0 and "Menu | Home | Share" in shown.output
+
+
+def test_recut_copies_documents_without_scores_and_counts_them(tmp_path):
+    corpus = _recut_corpus(tmp_path)
+    assert invoke("run", corpus, tmp_path / "run", "--mode", "fake_refiner").exit_code == 0
+    result = invoke("recut", tmp_path / "run", tmp_path / "new", "--threshold", "0.3")
+    assert result.exit_code == 0, result.output
+    assert "30 document(s) had no line scores in the audit and were copied unchanged" in result.output
+    assert _outputs(tmp_path / "new") == _outputs(tmp_path / "run")
+    assert json.loads((tmp_path / "new" / "stats.json").read_text())["recut"]["copied"] == 30
+
+
+def test_recut_refuses_bad_thresholds_and_its_own_output(tmp_path):
+    corpus = _recut_corpus(tmp_path)
+    assert invoke("run", corpus, tmp_path / "run", "--mode", "prob_refiner").exit_code == 0
+    assert invoke("recut", tmp_path / "run", tmp_path / "new", "--threshold", "1.5").exit_code == 2
+    same = invoke("recut", tmp_path / "run", tmp_path / "run", "--threshold", "0.5")
+    assert same.exit_code == 2 and "NEW_OUT must differ from OUT" in same.output
+    missing = invoke("recut", tmp_path / "nothing", tmp_path / "new", "--threshold", "0.5")
+    assert missing.exit_code == 2 and "not a refine output directory" in missing.output
