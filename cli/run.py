@@ -157,6 +157,10 @@ def run(
     replicas: Annotated[Optional[int], typer.Option(
         help="--executor ray: model replicas (Ray actors, one model load each). Default: as many as the "
              "cluster's GPUs allow with --gpus-per-replica or --model, else CPU tasks.")] = None,
+    estimate: Annotated[bool, typer.Option(
+        "--estimate", help="Refine a sample spread over INPUT (--estimate-docs) and print the projected time, "
+                           "words, model tokens and GPU-hours of the whole run; writes nothing.")] = False,
+    estimate_docs: Annotated[int, typer.Option(help="--estimate: documents in the sample.")] = 200,
     set_: Annotated[Optional[list[str]], typer.Option(
         "--set", help="key=value (repeatable): an option of the refiner (--mode default/tagger: threshold, "
                       "doc_threshold, encoder, threads, linefreq; rules: rules and its thresholds; an unknown "
@@ -193,6 +197,11 @@ def run(
                              dialect=opts.dialect, on_error=opts.on_error, max_errors=opts.max_errors,
                              min_kept_ratio=opts.min_kept_ratio, min_words=opts.min_words, resume=resume,
                              force=force)
+    if estimate:
+        check_positive("--estimate-docs", estimate_docs)
+        check_input(input)
+        print_estimate(input, config, dataclasses.replace(opts, cache=None), estimate_docs, why, started)
+        return
     prebuilt = None
     if not mode and opts.mode == "default":
         check_input(input)  # before the model loads: a mistyped path fails at once
@@ -233,6 +242,70 @@ def run(
 
     execute("run", input, output, config, record, make_refiner,
             choose_executor(executor.value, opts, address, gpus_per_replica, replicas), started=started)
+
+
+def print_estimate(input_spec: str, config, opts: RunOptions, n: int, why: str, started: float) -> None:
+    """`--estimate`: build the refiner, refine a sample, project the whole run; OUTPUT is not touched."""
+    from refine.estimate import measure, sample_documents
+
+    if why:
+        note(why)
+    try:
+        refiner = build_refiner(opts)
+    except (UnknownRefiner, OptionError) as e:
+        die(str(e))
+    except Exception as e:  # noqa: BLE001 - a refiner that cannot be built here: say why, no traceback
+        die(f"cannot build the {opts.mode!r} refiner: {one_line(e)}")
+    try:
+        startup = time.monotonic() - started
+        rows, docs = sample_documents(input_spec, config, n)
+        if not docs:
+            die(f"no valid documents in {input_spec!r} to estimate from")
+        est = measure(refiner, docs, config, rows, startup)
+    finally:
+        close = getattr(refiner, "close", None)
+        if close is not None:
+            close()
+    s = est.stats
+    hours = est.projected_s / 3600
+    lines = [f"estimate for {rows:,} rows of {input_spec}, from {est.sampled} documents spread over it "
+             f"(refiner {getattr(refiner, 'name', opts.mode)!r}):",
+             f"  time: {_duration(est.projected_s)} ({est.per_doc_s * 1000:.1f} ms per document, "
+             f"{1 / est.per_doc_s if est.per_doc_s else 0:,.1f} docs/s, + {startup:.1f} s start-up)",
+             f"  words in → out: {est.projected('words_in'):,.0f} → {est.projected('words_out'):,.0f}; "
+             f"documents kept: {100 * s['docs_kept'] / max(s['docs_in'], 1):.1f}%"]
+    if s["prompt_tokens"] or s["completion_tokens"]:
+        lines.append(f"  model tokens: {est.projected('prompt_tokens'):,.0f} prompt + "
+                     f"{est.projected('completion_tokens'):,.0f} completion")
+    lines.append("  GPU-hours: " + _gpu_hours(opts, hours))
+    if s["errors/refiner"]:
+        lines.append(f"  {int(s['errors/refiner'])} sampled document(s) failed in the refiner: the run would "
+                     "report them as failed shards")
+    lines.append("nothing was written; rerun without --estimate to refine")
+    for line in lines:
+        note(line)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h} h {m:02d} min" if h else (f"{m} min {s:02d} s" if m else f"{s} s")
+
+
+def _gpu_hours(opts: RunOptions, hours: float) -> str:
+    """GPU-hours at the measured rate: this machine's GPU for in-process models, the servers' otherwise."""
+    if opts.model is None or opts.mode in ("rules", "default"):
+        return "none (this refiner runs on CPU)"
+    if opts.backend in ("openai", "sglang") and opts.base_url:
+        return f"{hours:.2f} per GPU serving --base-url (times the servers' GPUs)"
+    try:
+        import torch
+
+        on_gpu = torch.cuda.is_available() and (opts.device or "cuda").startswith("cuda")
+    except ImportError:
+        on_gpu = False
+    return f"{hours:.2f} (1 GPU)" if on_gpu else f"none here (CPU); {hours:.2f} CPU-hours at this rate"
 
 
 def one_line(error: BaseException) -> str:

@@ -498,3 +498,27 @@ def test_recut_refuses_bad_thresholds_and_its_own_output(tmp_path):
     assert same.exit_code == 2 and "NEW_OUT must differ from OUT" in same.output
     missing = invoke("recut", tmp_path / "nothing", tmp_path / "new", "--threshold", "0.5")
     assert missing.exit_code == 2 and "not a refine output directory" in missing.output
+
+
+# --- --estimate ------------------------------------------------------------------------------------
+
+def test_estimate_projects_the_whole_run_from_a_sample_and_writes_nothing(tmp_path):
+    import re
+
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(400))
+    out = tmp_path / "out"
+    result = invoke("run", corpus, out, "--mode", "fake_refiner", "--set", "delay=0.005", "--set", "load_delay=0.3",
+                    "--estimate", "--estimate-docs", "40", env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert not out.exists()
+    text = result.output
+    assert "estimate for 400 rows" in text and "from 40 documents spread over it" in text
+    ms = float(re.search(r"\(([\d.]+) ms per document", text).group(1))
+    assert ms >= 5.0  # the refiner's own 5 ms per document, measured
+    startup = float(re.search(r"\+ ([\d.]+) s start-up", text).group(1))
+    assert startup >= 0.3
+    assert re.search(r"time: \d+ s", text)  # 400 x >= 5 ms + start-up: a couple of seconds
+    prompt = float(re.search(r"model tokens: ([\d,]+) prompt", text).group(1).replace(",", ""))
+    words = sum(len(r["text"].split()) for r in make_corpus(400))
+    assert 0.7 * words <= prompt <= 1.3 * words  # the fake's prompt is the document's words
+    assert "GPU-hours: none" in text and "nothing was written" in text
