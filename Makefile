@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo test bench default-model eval-train-demo clean
+.PHONY: setup demo test bench default-model eval-train-demo eval-train-realweb clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,10 @@ default-model: setup
 # The committed `refine eval train` report (bench/results/eval_train/).
 eval-train-demo: setup
 	bash bench/eval_train_demo.sh
+
+# The committed raw vs refined vs gold run on real pages (bench/results/eval_train_realweb/, ~1 h of one core).
+eval-train-realweb: setup
+	bash bench/eval_train_realweb.sh
 
 clean:
 	rm -rf $(VENV) demo-out build *.egg-info
