@@ -120,6 +120,37 @@ def model_system(docs, model: str, few_shot: int, batch_size: int) -> dict:
                                             for d in docs[:6]}}
 
 
+def tables(report: dict) -> str:
+    """The Markdown tables of bench/results/rewrite.md, from rewrite.json."""
+    from evals.pii_bench import PII_KINDS, PUBLIC_KINDS
+
+    rows = []
+    for name, s in report["systems"].items():
+        outputs = [("first answer, unguarded", s["first_attempt"])] if "first_attempt" in s else []
+        outputs.append(("guarded result" if "first_attempt" in s else "output", s["final"]))
+        for label, f in outputs:
+            rows.append((name, label, f))
+    head = "| system | output | recall | precision | F1 | novel words /1k outside PII | consistent people | docs/s |"
+    lines = [head, "|" + "---|" * 8]
+    for name, label, f in rows:
+        rate = report["systems"][name].get("docs_per_s") or round(f["docs"] / max(report["systems"][name]["seconds"], 1e-9))
+        lines.append(f"| {name} | {label} | {f['recall']} | {f['precision']} | {f['f1']} | "
+                     f"{f['novel_words_per_1k_outside_pii']} | {f['consistent_people']} | {rate} |")
+    lines += ["", "| system | output | " + " | ".join(PII_KINDS) + " | " + " | ".join(f"kept {k}" for k in PUBLIC_KINDS) + " |",
+              "|" + "---|" * (2 + len(PII_KINDS) + len(PUBLIC_KINDS))]
+    for name, label, f in rows:
+        lines.append(f"| {name} | {label} | " + " | ".join(str(f["recall_by_kind"].get(k, "")) for k in PII_KINDS) + " | "
+                     + " | ".join(str(f["public_kept_by_kind"].get(k, "")) for k in PUBLIC_KINDS) + " |")
+    guards = sorted({g for s in report["systems"].values() for g in s.get("guard_fired_on_first_attempt", {})})
+    lines += ["", "| system | first answer passed | " + " | ".join(guards) + " | done |", "|" + "---|" * (3 + len(guards))]
+    for name, s in report["systems"].items():
+        if "guard_fired_on_first_attempt" in s:
+            fired = s["guard_fired_on_first_attempt"]
+            lines.append(f"| {name} | {s['first_attempt_passed']} | " + " | ".join(str(fired.get(g, 0)) for g in guards)
+                         + " | " + ", ".join(f"{k} {v}" for k, v in sorted(s["done"].items())) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=40)
@@ -129,7 +160,11 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=str(RESULTS))
+    ap.add_argument("--tables", action="store_true", help="print the Markdown tables of --out and stop")
     args = ap.parse_args()
+    if args.tables:
+        print(tables(json.loads(Path(args.out).read_text())))
+        return
     torch.set_num_threads(args.threads)
     docs = make_docs("heldout", args.docs, args.seed)
     out = Path(args.out)
@@ -138,15 +173,17 @@ def main() -> None:
                    "machine": f"{platform.processor() or platform.machine()}, {args.threads} thread(s)",
                    "gdr_anchor": GDR_ANCHOR})
     systems = report.setdefault("systems", {})
-    wanted = args.systems.split(",")
-    if "regex" in wanted:
-        systems.update(regex_systems(docs))
-    if "base" in wanted:
-        systems["base_few_shot"] = model_system(docs, "smollm2-135m", FEW_SHOT, args.batch_size)
-    if "tuned" in wanted:
-        systems["tuned"] = model_system(docs, args.tuned, 0, args.batch_size)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    for system in args.systems.split(","):  # in the order given, each saved as soon as it is done
+        if system == "regex":
+            systems.update(regex_systems(docs))
+        elif system == "base":
+            systems["base_few_shot"] = model_system(docs, "smollm2-135m", FEW_SHOT, args.batch_size)
+        elif system == "tuned":
+            systems["tuned"] = model_system(docs, args.tuned, 0, args.batch_size)
+        else:
+            raise SystemExit(f"unknown system {system!r}: regex, base or tuned")
+        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     for name, s in systems.items():
         f = s["final"]
         print(f"{name:16s} recall {f['recall']} precision {f['precision']} f1 {f['f1']} "
