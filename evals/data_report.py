@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from evals import diversity, faithfulness, gold as gold_metrics, removals, retention
+from evals import diversity, faithfulness, gold as gold_metrics, removals, retention, threshold_sweep
 from evals.corpus import Corpus, RefinedCorpus
 from evals.encoder import Encoder
 from evals.lm_judge import DEFAULT_JUDGE_SAMPLE, LMJudge, judge_numbers, judge_section
@@ -240,7 +240,9 @@ def _gold(gold: dict, ids: list[str], raw_texts: list[str], ref_texts: list[str 
         if not dropped and not g.drop:
             predicted_kept.append(lines)
             expected_kept.append(g.removed)
+    swept = threshold_sweep.sweep(gold, ids, raw_texts, audit) if audit else None
     return {
+        **({"sweep": swept} if swept else {}),
         "gold_docs": len(gold), "matched_docs": matched, "missing_docs": len(gold) - matched,
         "lines": gold_metrics.line_scores(predicted, expected) | {"docs": len(predicted)},
         "lines_kept_docs": gold_metrics.line_scores(predicted_kept, expected_kept) | {"docs": len(predicted_kept)},
@@ -443,8 +445,31 @@ def _gold_section(g: dict) -> Section:
                                          {"lines": [g["lines"]["precision"], g["lines"]["recall"], g["lines"]["f1"]],
                                           "documents": [g["docs"]["precision"], g["docs"]["recall"], g["docs"]["f1"]]},
                                          title="Agreement with gold"))
+    figures = [fig]
+    if g.get("sweep"):
+        text += _sweep_text(g["sweep"])
+        for level in ("lines", "documents"):
+            curve = g["sweep"][level]
+            if any(p["f1"] is not None for p in curve):
+                figures.append(Figure(f"gold_sweep_{level}", plots.line_chart(
+                    {m: [(p["threshold"], p[m]) for p in curve] for m in ("precision", "recall", "f1")},
+                    title=f"{level.capitalize()}: agreement with gold by threshold", xlabel="threshold",
+                    ylabel="score")))
     return Section("Agreement with gold labels", text,
-                   [Table(["level", "docs", "precision", "recall", "F1", "TP", "FP", "FN"], rows)], [fig])
+                   [Table(["level", "docs", "precision", "recall", "F1", "TP", "FP", "FN"], rows)], figures)
+
+
+def _sweep_text(s: dict) -> str:
+    """Where F1 peaks, and the command that writes the corpus cut there."""
+    lines, docs = threshold_sweep.best(s["lines"]), threshold_sweep.best(s["documents"])
+    text = (f"\n\nFrom the scores in the audit ({s['docs']:,} gold documents), at thresholds "
+            f"{s['lines'][0]['threshold']}–{s['lines'][-1]['threshold']}: line F1 peaks at {format_value(lines['f1'])} "
+            f"(threshold {lines['threshold']})")
+    if docs["f1"] is not None:
+        text += f", document F1 at {format_value(docs['f1'])} (doc threshold {docs['threshold']})"
+    return text + (f". `refine recut RUN NEW_RUN --threshold {lines['threshold']}"
+                   + (f" --doc-threshold {docs['threshold']}" if docs["f1"] is not None else "")
+                   + "` writes that corpus without running the model again.")
 
 
 def write_data_report(out_dir: str, result: DataResult, raw_spec: str, refined_spec: str) -> dict:

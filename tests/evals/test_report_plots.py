@@ -84,3 +84,41 @@ def test_eval_data_report_has_the_removals_section(tmp_path):
     assert "drop_doc" in report and "Why documents were dropped" in report
     numbers = json.loads((tmp_path / "report" / "report.json").read_text())
     assert numbers["removals"]["drop_reasons"] == {"drop_doc": 2}
+
+
+def test_eval_data_with_gold_sweeps_thresholds_from_the_audit_scores(tmp_path):
+    import json
+    import sys
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "refine"))
+    from fake_refiner import make_corpus
+    from prob_refiner import line_prob
+
+    from cli.main import app
+    from programs.lines import line_body, split_lines
+
+    records = make_corpus(20)
+    for i in range(0, 20, 4):
+        records[i]["text"] = "Menu | Home\n" + records[i]["text"] + "\nShare this page"
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records))
+    gold = tmp_path / "gold.jsonl"  # gold: cookie banners go, "Share"/"Menu" lines (scored 0.6) stay
+    gold.write_text("".join(json.dumps({"id": r["id"], "removed_lines": [
+        k for k, line in enumerate(split_lines(r["text"])) if line_prob(line_body(line)) == 0.8
+        or "BUY NOW" in r["text"]], "doc_label": int("BUY NOW" in r["text"])}) + "\n" for r in records))
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(corpus), str(tmp_path / "out"), "--mode", "prob_refiner"]).exit_code == 0
+    result = runner.invoke(app, ["eval", "data", str(corpus), str(tmp_path / "out"), "-o", str(tmp_path / "report"),
+                                 "--gold", str(gold)])
+    assert result.exit_code == 0, result.output
+    sweep = json.loads((tmp_path / "report" / "report.json").read_text())["gold"]["sweep"]
+    by_t = {p["threshold"]: p for p in sweep["lines"]}
+    assert by_t[0.5]["precision"] < 1.0 and by_t[0.7]["precision"] == by_t[0.7]["recall"] == 1.0
+    assert by_t[0.9]["recall"] < 1.0  # cookie lines (0.8) kept; only the dropped pages count
+    assert {p["threshold"]: p["f1"] for p in sweep["documents"]}[0.9] == 1.0
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "refine recut RUN NEW_RUN --threshold 0.65" in report, report
+    assert (tmp_path / "report" / "plots" / "gold_sweep_lines.svg").exists()
