@@ -55,6 +55,28 @@ def sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def command_started() -> float:
+    """time.monotonic() when this command began: the process's start when it is the `refine` program
+    (interpreter start-up and imports count), else now (a command invoked in-process, as tests do)."""
+    import os
+    import sys
+    from pathlib import Path
+
+    now = time.monotonic()
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if argv0 is None or not (argv0.stem == "refine" or argv0.resolve() == Path(__file__).with_name("main.py")):
+        return now
+    try:
+        with open(f"/proc/{os.getpid()}/stat", "rb") as f:
+            start_ticks = int(f.read().rsplit(b")", 1)[1].split()[19])
+        with open("/proc/uptime", "rb") as f:
+            uptime = float(f.read().split()[0])
+        age = uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return now
+    return now - age if 0 <= age < 86_400 else now
+
+
 def die(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Stop with a one-line error (no traceback): for bad input, bad options, unusable paths.
     `message` is printed as it is: brackets in paths or in `pip install 'refine[ray]'` are not markup."""

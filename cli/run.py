@@ -17,7 +17,7 @@ from cli.common import (
     Dialect, ForceOption, IdFieldOption, LimitOption, MaxErrorsOption, MinKeptRatioOption, MinWordsOption,
     OutputArgument,
     OnError, OnErrorOption, OutputFormat, OutputFormatOption, ResumeOption, ShardSizeOption, TextFieldOption,
-    check_input, check_positive, die, execute, note, pipeline_config,
+    check_input, check_positive, command_started, die, execute, note, pipeline_config,
 )
 from refine.backends.base import BackendError
 from refine.options import RunOptions
@@ -169,7 +169,7 @@ def run(
                       "or any option above by its name (dialect, on_error, …). E.g. --set threshold=0.4.")] = None,
 ) -> None:
     """Refine a corpus in resumable shards, with an audit of every decision and a summary of what changed."""
-    started = time.monotonic()
+    started = command_started()
     if mode is None and model is None and (base_url or backend is not Backend.transformers):
         given = [f"--backend {backend.value}"] * (backend is not Backend.transformers) + ["--base-url"] * bool(base_url)
         die(f"{' and '.join(given)} need --model (the served model's name) and --mode programs or rewrite; "

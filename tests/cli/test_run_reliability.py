@@ -522,3 +522,19 @@ def test_estimate_projects_the_whole_run_from_a_sample_and_writes_nothing(tmp_pa
     words = sum(len(r["text"].split()) for r in make_corpus(400))
     assert 0.7 * words <= prompt <= 1.3 * words  # the fake's prompt is the document's words
     assert "GPU-hours: none" in text and "nothing was written" in text
+
+
+def test_the_programs_wall_time_counts_from_the_process_start(tmp_path):
+    import os
+    import subprocess
+    import time
+
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(20))
+    env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": os.pathsep.join([str(FAKES), str(REPO)])}
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "run", str(corpus), str(tmp_path / "out"), "--mode",
+                           "rules"], cwd=REPO, env=env, capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    printed, _ = _wall_row(proc.stdout)
+    assert 0.75 * elapsed <= printed <= elapsed + 0.05, (printed, elapsed)  # imports included, not just the work
