@@ -11,7 +11,7 @@ from cli.common import (
     Dialect, ForceOption, IdFieldOption, LimitOption, MaxErrorsOption, MinKeptRatioOption, MinWordsOption,
     OutputArgument,
     OnError, OnErrorOption, OutputFormat, OutputFormatOption, ResumeOption, ShardSizeOption, TextFieldOption,
-    die, execute, pipeline_config,
+    command_started, die, execute, pipeline_config,
 )
 from refine.outdir import run_info
 from refine.replay import AuditIndex, RecordedPrograms
@@ -45,6 +45,7 @@ def apply(
     force: ForceOption = False,
 ) -> None:
     """Apply each record's edit program(s) and write refined records, an audit and stats.json."""
+    started = command_started()
     config = pipeline_config(text_field=text_field, id_field=id_field, batch_size=batch_size,
                              shard_size=shard_size, output_format=output_format.value, limit=limit,
                              dialect=dialect.value, on_error=on_error.value, max_errors=max_errors,
@@ -67,7 +68,7 @@ def apply(
                 die(f"cannot read the audit {programs!r}: {e}")
         return RecordedPrograms(program_field, audit)
 
-    execute("apply", input, output, config, record, make_refiner)
+    execute("apply", input, output, config, record, make_refiner, started=started)
 
 
 def _is_dir(path: str) -> bool:

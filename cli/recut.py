@@ -43,6 +43,10 @@ def recut(
     if OutputDir(output).root == source.root:
         die("NEW_OUT must differ from OUT: recut writes a second corpus and leaves OUT as it is")
     config = info.get("config") or {}
+    shards = (_read_stats(source).get("shards") or {})
+    if shards.get("done") != shards.get("total") or not shards:
+        die(f"{run_dir!r} is not a finished run ({shards.get('done', 0)} of {shards.get('total', '?')} shards done): "
+            "rerun its command to finish it, then recut")
     try:
         audit = RunAudit(source.join("programs"))
     except RecutError as e:
@@ -68,13 +72,16 @@ def recut(
         refiner.close()
     counts = {k: refiner.counts[k] for k in ("recut", "copied", "missing")}
     out = OutputDir(output)
-    write_json_atomic(out.fs, out.join(STATS_FILE), {**result.stats.to_dict(), **_shards(out), "recut": counts})
+    write_json_atomic(out.fs, out.join(STATS_FILE), {**_read_stats(out), "recut": counts})
     if counts["copied"]:
         note(f"{counts['copied']} document(s) had no line scores in the audit and were copied unchanged")
 
 
-def _shards(out: OutputDir) -> dict:
+def _read_stats(out: OutputDir) -> dict:
     import json
 
-    with out.fs.open(out.join(STATS_FILE), "rb") as f:
-        return {"shards": json.loads(f.read()).get("shards")}
+    path = out.join(STATS_FILE)
+    if not out.fs.isfile(path):
+        return {}
+    with out.fs.open(path, "rb") as f:
+        return json.loads(f.read())

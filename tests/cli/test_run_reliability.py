@@ -538,3 +538,14 @@ def test_the_programs_wall_time_counts_from_the_process_start(tmp_path):
     assert proc.returncode == 0, proc.stderr
     printed, _ = _wall_row(proc.stdout)
     assert 0.75 * elapsed <= printed <= elapsed + 0.05, (printed, elapsed)  # imports included, not just the work
+
+
+def test_recut_refuses_an_unfinished_run(tmp_path):
+    records = make_corpus(10)
+    records[7]["text"] += "\nFAILME"
+    corpus = write_jsonl(tmp_path / "c.jsonl", records)
+    result = invoke("run", corpus, tmp_path / "run", "--mode", "fake_refiner", "--shard-size", "5",
+                    "--set", "fail_on=FAILME")
+    assert result.exit_code == 1
+    recut = invoke("recut", tmp_path / "run", tmp_path / "new", "--threshold", "0.5")
+    assert recut.exit_code == 2 and "is not a finished run (1 of 2 shards done)" in recut.output
