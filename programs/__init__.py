@@ -21,22 +21,14 @@ from programs.ops import (
     RemoveLines,
     RemoveStr,
 )
-from programs.parse import DIALECTS, Dialect, parse, try_parse
+from programs.dialects import DIALECTS, Dialect
+from programs.parse import parse, try_parse
 from programs.render import render, render_op
 
 # `apply` and `derive` are functions named like their modules: importing them here binds the names
 # to the functions for good (a lazy `__getattr__` would lose to the submodule attribute).
-# Until both modules exist in a checkout, the package imports without them.
-try:
-    from programs.apply import apply
-except ModuleNotFoundError as e:
-    if e.name != "programs.apply":
-        raise
-try:
-    from programs.derive import derive
-except ModuleNotFoundError as e:
-    if e.name != "programs.derive":
-        raise
+from programs.apply import apply
+from programs.derive import derive
 
 __all__ = [
     "ApplyResult", "DIALECTS", "Derivation", "Dialect", "DropDoc", "KeepChunk", "KeepDoc", "Limits",

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from programs.ops import OP_NAMES, DropDoc, KeepChunk, KeepDoc, Normalize, RemoveLines, RemoveStr
-from programs.parse import Dialect, get_dialect, signature
+from programs.dialects import Dialect, get_dialect, signature
 
 STAGES: dict[str, tuple[type, ...]] = {
     "doc": (KeepDoc, DropDoc),

@@ -53,7 +53,7 @@ class Normalize:
 
 Operation = Union[KeepDoc, DropDoc, KeepChunk, RemoveLines, RemoveStr, Normalize]
 
-#: Operation name in program text -> class. Aliases live in the dialects (`parse.py`).
+#: Operation name in program text -> class. Aliases live in the dialects (`dialects.py`).
 OPERATIONS: dict[str, type] = {
     "keep_doc": KeepDoc,
     "drop_doc": DropDoc,
@@ -126,13 +126,7 @@ class OpError:
     op: Operation | None = None
     program_index: int = 0
     op_index: int | None = None
-
-    def to_dict(self) -> dict:
-        from programs.render import render_op  # local: render depends on ops
-
-        return {"code": self.code, "message": self.message,
-                "op": render_op(self.op) if self.op is not None else None,
-                "program": self.program_index, "index": self.op_index}
+    # As a JSON record (the operation as program text): `programs.render.error_record`.
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,7 @@ from typing import Iterator, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from programs.dialects import DIALECTS, Dialect, Param, get_dialect, signature  # noqa: F401 (re-exported)
 from programs.ops import (
     OPERATIONS,
     Limits,
@@ -73,69 +74,7 @@ CACHE_SIZE = 16_384
 
 
 # ---------------------------------------------------------------------------------------------
-# Dialects and signatures: small data, so that a new dialect or operation is a few lines.
-
-@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per dialect
-class Dialect:
-    """How one family of models writes programs. `render` writes a dialect's own names; `parse`
-    accepts them, the canonical names and the `aliases`."""
-
-    name: str
-    first_line: int = 0  # the number the text gives the document's first line (0 or 1)
-    names: dict[str, str] = field(default_factory=dict)  # canonical op name -> dialect's name
-    keywords: dict[str, str] = field(default_factory=dict)  # canonical keyword -> dialect's keyword
-    aliases: dict[str, str] = field(default_factory=dict)  # extra accepted name -> canonical op name
-
-    def op_name(self, canonical: str) -> str:
-        return self.names.get(canonical, canonical)
-
-    def keyword(self, canonical: str) -> str:
-        return self.keywords.get(canonical, canonical)
-
-
-DIALECTS: dict[str, Dialect] = {
-    "prox": Dialect("prox", aliases={"untouch_doc": "keep_doc"}),
-    "refinex": Dialect(
-        "refinex",
-        first_line=1,
-        names={"keep_chunk": "keep_all"},
-        keywords={"line_start": "start_line", "line_end": "end_line"},
-    ),
-}
-
-
-def get_dialect(name: str) -> Dialect:
-    try:
-        return DIALECTS[name]
-    except KeyError:
-        raise ValueError(f"unknown program dialect {name!r}; known: {', '.join(DIALECTS)}") from None
-
-
-@dataclass(frozen=True)
-class Param:
-    """One argument of an operation, read from the operation's dataclass. Integer parameters are
-    line numbers (the dialect shifts them); `required` is False when the field has a default; a
-    required string may not be empty (`del_str`, `source_str`: there is nothing to find)."""
-
-    name: str
-    type: type  # int or str
-    required: bool
-
-    @property
-    def nonempty(self) -> bool:
-        return self.required and self.type is str
-
-
-@cache
-def signature(op_type: type) -> tuple[Param, ...]:
-    """The operation's parameters in positional order (its dataclass fields)."""
-    types = {"int": int, "str": str}
-    return tuple(
-        Param(f.name, types[f.type if isinstance(f.type, str) else f.type.__name__],
-              f.default is dataclasses.MISSING)
-        for f in dataclasses.fields(op_type)
-    )
-
+# The names and keywords each dialect accepts (the dialects themselves: `dialects.py`).
 
 @cache
 def _op_table(dialect: Dialect) -> dict[str, type]:
@@ -467,6 +406,8 @@ def _libcst_parse(text: str) -> cst.Module:
         if len(message) > 160:
             message = message[:157] + "..."
         raise _Refusal("syntax", message or "invalid syntax", None, line, col) from None
+    except cst.CSTValidationError as e:  # a name libcst's tokenizer took but Python refuses (U+31350)
+        raise _Refusal("syntax", str(e).split("\n")[0]) from None
     except RecursionError:  # the pre-scan should make this unreachable; never let it escape
         raise _Refusal("not_allowed", "program nested too deeply") from None
 

@@ -8,8 +8,8 @@ programs are stored in audits and training targets.
 
 from __future__ import annotations
 
-from programs.ops import OP_NAMES, Operation, Program
-from programs.parse import get_dialect, signature
+from programs.ops import OP_NAMES, Operation, OpError, Program
+from programs.dialects import get_dialect, signature
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -28,6 +28,13 @@ def render_op(op: Operation, dialect: str = "prox") -> str:
         text = str(value + d.first_line) if param.type is int else quote(value)
         args.append(f"{d.keyword(param.name)}={text}")
     return f"{d.op_name(OP_NAMES[type(op)])}({', '.join(args)})"
+
+
+def error_record(error: OpError) -> dict:
+    """An `OpError` as the audit stores it, its operation written as program text."""
+    return {"code": error.code, "message": error.message,
+            "op": render_op(error.op) if error.op is not None else None,
+            "program": error.program_index, "index": error.op_index}
 
 
 def quote(value: str) -> str:

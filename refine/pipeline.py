@@ -20,6 +20,7 @@ from itertools import islice
 from typing import Callable, Iterable, Iterator, Sequence
 
 from programs.ops import OP_NAMES, ApplyResult, Policy, ProgramError
+from programs.render import error_record
 from refine.document import Document
 from refine.io import (InputError, OutputFull, Rejected, ShardWriter, Source, SourceReader, preview_record,
                        is_disk_full, resolve_inputs, to_document, write_json_atomic)
@@ -188,7 +189,7 @@ class DocumentStep:
             "kept": result.kept,
             "outcome": result.outcome,
             "drop_reason": result.drop_reason,
-            "errors": [e.to_dict() for e in result.errors],
+            "errors": [error_record(e) for e in result.errors],
             "effects": effects,
             "chars_in": len(doc.text),
             "chars_out": len(result.text) if result.kept else 0,

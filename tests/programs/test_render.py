@@ -8,7 +8,7 @@ from programs.ops import (
     DropDoc, KeepChunk, KeepDoc, Limits, Normalize, OpError, Program, RemoveLines, RemoveStr,
 )
 from programs.parse import parse
-from programs.render import quote, render, render_op
+from programs.render import error_record, quote, render, render_op
 
 DEFAULT = Limits()
 # Refinex writes line n as n + 1, and the written number must stay within max_int.
@@ -90,4 +90,4 @@ def test_minimal_escaping(value, literal):
 
 def test_op_errors_show_the_operation_as_text():
     error = OpError("not_found", "del_str not in line 3", RemoveStr(3, "x"), 0, 1)
-    assert error.to_dict()["op"] == 'remove_str(line=3, del_str="x")'
+    assert error_record(error)["op"] == 'remove_str(line=3, del_str="x")'
