@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "refine"))
-from fake_refiner import make_corpus  # noqa: E402
+from helpers import write_jsonl
+from fake_refiner import make_corpus
 
-from cli.main import app  # noqa: E402
+from cli.main import app
 
 runner = CliRunner()
 TEXT = "Home | News | Contact\nThe actual article text is here.\nShare on Facebook\nA second real sentence.\n"
-
-
-def write_jsonl(path: Path, records) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
-    return path
 
 
 def rows(directory: Path) -> list[dict]:

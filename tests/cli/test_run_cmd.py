@@ -13,26 +13,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-FAKES = Path(__file__).resolve().parents[1] / "refine"
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(FAKES))
-from fake_refiner import make_corpus  # noqa: E402
+from helpers import FAKES, REPO, snapshot, write_jsonl
+from fake_refiner import make_corpus
 
-from cli.main import app  # noqa: E402
-from cli.run import apply_settings, choose_mode  # noqa: E402
-from refine.options import RunOptions  # noqa: E402
+from cli.main import app
+from cli.run import apply_settings, choose_mode
+from refine.options import RunOptions
 
 runner = CliRunner()
-
-
-def write_jsonl(path: Path, records) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
-    return path
-
-
-def snapshot(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for d in ("data", "programs", "quarantine")
-            for p in sorted((out / d).glob("*"))}
 
 
 def invoke(*args: str):

@@ -9,24 +9,17 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-FAKES = Path(__file__).resolve().parents[1] / "refine"
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(FAKES))
-from fake_refiner import make_corpus  # noqa: E402
+from helpers import FAKES, REPO, write_jsonl
+from fake_refiner import make_corpus
 
-import cli.common  # noqa: E402
-from cli.main import app  # noqa: E402
+import cli.common
+from cli.main import app
 
 runner = CliRunner()
 
 
 def invoke(*args, env=None):
     return runner.invoke(app, [str(a) for a in args], env=env)
-
-
-def write_jsonl(path: Path, records) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
-    return path
 
 
 def test_messages_are_one_line_however_narrow_the_console(tmp_path, monkeypatch):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,10 +15,10 @@ from evals.data_report import evaluate_data, sample_ids
 from evals.encoder import Encoder, resolve_encoder
 from evals.gold import aligned_removed_lines, read_gold
 from evals.quality import Scorer
+from helpers import REPO, write_jsonl
 from refine.tiny import build_tiny_causal_lm, train_tokenizer
 
 torch.set_num_threads(1)  # tiny models on a shared CPU
-REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "examples" / "sample.jsonl"
 runner = CliRunner()
 
@@ -47,11 +46,6 @@ GOLD = [
     {"id": "d4", "doc_label": 1},
     {"id": "elsewhere", "keep": True},
 ]
-
-
-def write_jsonl(path: Path, rows) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
 
 
 @pytest.fixture

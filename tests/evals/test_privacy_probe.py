@@ -4,12 +4,10 @@ end with a tiny model (a perfect PII rewrite must make the model forget private 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # `--mode oracle_pii_refiner` imports from here
 
 from cli.main import app
 from evals.privacy_probe import CHOICES, leaked_answers, make_probe, oracle_rewrite

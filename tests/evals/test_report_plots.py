@@ -63,12 +63,9 @@ def test_the_data_report_says_why_documents_went_and_which_lines():
 
 def test_eval_data_report_has_the_removals_section(tmp_path):
     import json
-    import sys
-    from pathlib import Path
 
     from typer.testing import CliRunner
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "refine"))
     from fake_refiner import make_corpus
 
     from cli.main import app
@@ -88,12 +85,9 @@ def test_eval_data_report_has_the_removals_section(tmp_path):
 
 def test_eval_data_with_gold_sweeps_thresholds_from_the_audit_scores(tmp_path):
     import json
-    import sys
-    from pathlib import Path
 
     from typer.testing import CliRunner
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "refine"))
     from fake_refiner import make_corpus
     from prob_refiner import line_prob
 

@@ -4,9 +4,7 @@ stats), the programs and edits experts with a scripted backend, and the command.
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -23,8 +21,7 @@ from refine.annotate.experts import annotate_edits, annotate_programs, parse_jud
 from refine.annotate.synthetic import generate_synthetic, label_runs, write_synthetic
 from refine.document import Document
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fake_backend import FakeBackend  # noqa: E402
+from fake_backend import FakeBackend
 
 # Bundled sources only: the tests never depend on apt lists or installed manual pages.
 TRAIN = ("stdlib",)

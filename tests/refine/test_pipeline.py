@@ -3,37 +3,26 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fake_refiner import FakeRefiner, make_corpus  # noqa: E402
+from helpers import snapshot, write_jsonl
+from fake_refiner import FakeRefiner, make_corpus
 
-from programs.ops import Policy  # noqa: E402
-from refine.outdir import RunConfigError, run_info  # noqa: E402
-from refine.pipeline import Pipeline, PipelineConfig, apply_refinement, plan_shards  # noqa: E402
-from refine.document import Document  # noqa: E402
-from refine.io import Source  # noqa: E402
-from refine.refiners.base import Refinement, ScopedProgram  # noqa: E402
-from refine.stats import Stats  # noqa: E402
+from programs.ops import Policy
+from refine.outdir import RunConfigError, run_info
+from refine.pipeline import Pipeline, PipelineConfig, apply_refinement, plan_shards
+from refine.document import Document
+from refine.io import Source
+from refine.refiners.base import Refinement, ScopedProgram
+from refine.stats import Stats
 
 RECORD = run_info("run", "corpus", {"mode": "fake"})
 
 
-def write_jsonl(path: Path, records) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
-    return path
-
-
 def rows(directory: Path) -> list[dict]:
     return [json.loads(line) for p in sorted(directory.glob("*.jsonl")) for line in p.read_text().splitlines()]
-
-
-def snapshot(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for d in ("data", "programs", "quarantine")
-            for p in sorted((out / d).glob("*"))}
 
 
 def run(corpus, out, refiner=None, **cfg):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +12,7 @@ from refine.prompts import PROX, REFINEX
 from refine.refiners.base import ScopedProgram
 from refine.refiners.programs import ProgramRefiner
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fake_backend import FakeBackend, prompt_text  # noqa: E402
+from fake_backend import FakeBackend, prompt_text
 
 TOK = ApproxTokenizer()
 

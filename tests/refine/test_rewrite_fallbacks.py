@@ -4,8 +4,6 @@ then a stand-in program for the detected personal data, then keep or drop as ask
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +15,7 @@ from refine.prompts import INSTRUCTIONS
 from refine.refiners.rewrite import RewriteRefiner
 from refine.standins import standin, standin_program
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fake_backend import FakeBackend  # noqa: E402
+from fake_backend import FakeBackend
 
 TOK = ApproxTokenizer()
 SOURCE = ("Dear Anna Berg, your Siemens order 4417 ships in 2024.\n"

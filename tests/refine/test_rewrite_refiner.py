@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +15,7 @@ from refine.refiners.base import ScopedProgram
 from refine.refiners.programs import ProgramRefiner
 from refine.refiners.rewrite import RewriteRefiner, clean_output
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fake_backend import FakeBackend, prompt_text  # noqa: E402
+from fake_backend import FakeBackend, prompt_text
 
 TOK = ApproxTokenizer()
 PAGE = Document("page", "Home | News | Login\nThe river rose three metres overnight.\nShare on Facebook\n")
