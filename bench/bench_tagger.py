@@ -197,7 +197,11 @@ def main() -> None:
     results = compare(args.model, args.heldout_docs, args.threads)
     print(json.dumps(results, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render_markdown(results, args))
+    old = args.out.read_text() if args.out.is_file() else ""
+    start, end = "<!-- realweb:start -->", "<!-- realweb:end -->"
+    kept = old[old.index(start):old.index(end) + len(end)] + "\n\n" if start in old and end in old else ""
+    head, _, rest = render_markdown(results, args).partition("\n")
+    args.out.write_text(head + "\n\n" + kept + rest)  # the real-page tables (bench_realweb.py) stay on top
     print(f"wrote {args.out}")
 
 

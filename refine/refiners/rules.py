@@ -202,6 +202,7 @@ class Verdict:
 
     removed: list[tuple[int, int]] = field(default_factory=list)  # inclusive spans
     line_reasons: Counter = field(default_factory=Counter)
+    line_rules: list[str | None] = field(default_factory=list)  # the line rule that fired, per line
     drop_reason: str | None = None
     drop_detail: str | None = None
 
@@ -286,6 +287,7 @@ class RulesRefiner:
 
         # state: 1 = removed, 0 = kept, -1 = blank (settled after the pass: `_settle_blank_lines`)
         state = [0] * n
+        verdict.line_rules = [None] * n
         reasons = verdict.line_reasons
         for i, body in enumerate(bodies):
             s = body.strip()
@@ -314,6 +316,7 @@ class RulesRefiner:
             if reason is not None:
                 state[i] = 1
                 reasons[reason] += 1
+                verdict.line_rules[i] = reason
 
         _settle_blank_lines(state)
         verdict.removed = _spans(state)

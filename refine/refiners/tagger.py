@@ -5,16 +5,20 @@ sentence encoder (cached per distinct line), a small GRU reads them in order, an
 become `remove_lines` / `drop_doc` programs. `--mode tagger --model DIR` loads a directory written
 by `refine train --kind tagger`. Options (`--set`): `threshold`, `doc_threshold` (probabilities
 at or above them remove / drop), `encoder` (a local encoder directory), `threads` (torch threads,
-default 1).
+default 1), `linefreq` (`auto`: a first pass counts how many documents of the input, and of each
+host, carry each line; `off`; or a table saved by `refine.linefreq.LineFrequency.save`).
+Each audit row keeps every line's remove probability and the drop probability, so the corpus can be
+cut again at other thresholds without running the model (`refine recut`).
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from refine.document import Document
+from refine.linefreq import LineFrequency
 from refine.options import RunOptions
 from refine.refiners.base import OptionError, Refinement
 from refine.tagger.infer import Tagger
@@ -41,15 +45,33 @@ class TaggerRefiner:
         doc_threshold: float | None = None,
         stages: Sequence[str] = ("doc", "chunk"),
         name: str = "tagger",
+        linefreq: LineFrequency | str | None = "auto",
     ):
         self.tagger = tagger
         self.line_threshold = tagger.line_threshold if line_threshold is None else line_threshold
         self.doc_threshold = tagger.doc_threshold if doc_threshold is None else doc_threshold
         self.stages = tuple(stages)
         self.name = name
+        uses_counts = tagger.model.config.corpus_signals
+        if linefreq in (None, "off", "none") or not uses_counts:
+            linefreq = None
+        elif isinstance(linefreq, str) and linefreq != "auto":
+            linefreq = LineFrequency.load(linefreq)
+        self._auto = linefreq == "auto"
+        self.linefreq: LineFrequency | None = None if self._auto else linefreq
+
+    @property
+    def needs_prepare(self) -> bool:
+        """True until the first pass of `linefreq=auto` has counted the corpus (`prepare`)."""
+        return self._auto and self.linefreq is None
+
+    def prepare(self, docs: Iterable[Document]) -> None:
+        """The first pass: count each line's documents over the whole input, per host and overall."""
+        if self._auto:
+            self.linefreq = LineFrequency().count(docs)
 
     def refine(self, docs: Sequence[Document]) -> list[Refinement]:
-        scores = self.tagger.score([d.bodies for d in docs])
+        scores = self.tagger.score(docs, self.linefreq)
         out = []
         for doc, s in zip(docs, scores):
             drop = s.drop >= self.doc_threshold
@@ -64,6 +86,10 @@ class TaggerRefiner:
                         "removed_lines": int(sum(remove)),
                         "mean_remove_prob": round(float(np.mean(s.remove)), 4) if len(s.remove) else 0.0,
                         "drop_prob": round(s.drop, 4),
+                        "remove_probs": [round(float(p), 3) for p in s.remove],
+                        "corpus_counts": self.linefreq is not None,
+                        **({"drop_reason": "unwanted page",
+                            "drop_detail": f"drop probability {s.drop:.2f} >= {self.doc_threshold}"} if drop else {}),
                     },
                 )
             )
@@ -104,6 +130,7 @@ def refiner_from_dir(model_dir: str, opts: RunOptions, name: str) -> TaggerRefin
         doc_threshold=doc_threshold,
         stages=opts.stages,
         name=name,
+        linefreq=opts.extra.get("linefreq", "auto"),
     )
 
 

@@ -21,6 +21,7 @@ class TaggedDoc:
     labels: list[int]  # one per line of split_lines(text)
     drop: bool = False
     source: str = ""
+    url: str | None = None  # the page's address, when known: corpus line counts are kept per host
 
     @property
     def bodies(self) -> list[str]:

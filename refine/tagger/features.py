@@ -1,9 +1,13 @@
-"""Per-line handcrafted features: the shape of a line and of its place in the document.
+"""Per-line handcrafted features: the shape of a line, its place in the document, how often the
+corpus repeats it, and what the classic rules say of it.
 
 Sentence embeddings say what a line is about; these say what it looks like (short, capitalised,
 pipe-separated, a year and a "©", at the very end of the page) — the cues that separate a menu or a
-footer from a heading or a list item of the content. Every value is scaled to roughly [0, 1] so the
-network needs no normaliser, and nothing here depends on a training set.
+footer from a heading or a list item of the content. Two groups come free from elsewhere: corpus line
+frequency (`refine.linefreq`: navigation repeats across a site's pages, content does not) and the
+C4/Gopher/FineWeb verdicts (`refine.tagger.stacking`), which the network weighs instead of obeying.
+Every value is scaled to roughly [0, 1] so the network needs no normaliser, and nothing here depends
+on a training set.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+
+from refine.tagger.stacking import RULE_NAMES, RuleSignals
 
 SHAPE_NAMES: tuple[str, ...] = (
     "blank",
@@ -35,6 +42,9 @@ SHAPE_NAMES: tuple[str, ...] = (
     "copyright",
     "year",
     "url_or_email",
+    "ends_comma",
+    "parenthesised",
+    "ends_count",
 )
 CONTEXT_NAMES: tuple[str, ...] = (
     "rel_position",
@@ -46,20 +56,23 @@ CONTEXT_NAMES: tuple[str, ...] = (
     "blank_before",
     "blank_after",
     "log_doc_lines",
-    "corpus_freq",
-    "has_corpus_freq",
 )
-FEATURE_NAMES: tuple[str, ...] = SHAPE_NAMES + CONTEXT_NAMES
+#: How many other documents carry the same normalised line: corpus-wide and within the page's host.
+CORPUS_NAMES: tuple[str, ...] = ("corpus_docs", "corpus_share", "has_corpus", "host_docs", "has_host")
+FEATURE_NAMES: tuple[str, ...] = SHAPE_NAMES + CONTEXT_NAMES + CORPUS_NAMES + RULE_NAMES
 N_FEATURES = len(FEATURE_NAMES)
 
 _BULLETS = ("-", "*", "•", "·", "‣", "▸", "►", "»", "›", ">", "◦", "–", "—", "+")
 _TERMINAL = ".!?…\"'”’)"
 _SEPARATOR = re.compile(r"\s[|·•»›/>–-]\s|\|")
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
-_URL = re.compile(r"https?://|www\.|\b[\w.+-]+@[\w-]+\.\w|\.(com|org|net|html?)\b", re.I)
+# (an e-mail address is found at its "@": the same lines as matching its user part, without backtracking)
+_URL = re.compile(r"https?://|www\.|(?<=[\w.+-])@[\w-]+\.\w|\.(?:com|org|net|html?)\b", re.I)
 _COPYRIGHT = re.compile(r"©|\(c\)|\bcopyright\b|all rights reserved", re.I)
 _NUMBERED = re.compile(r"^(\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)]\s")
 _CODE_CHARS = frozenset("{}[]()<>=;_$#\\/`~^")
+_SAMPLE_CHARS = 4000
+_COUNT_AT_END = re.compile(r"\(\d[\d,]*\)$")  # archive and tag widgets: "► August (13)", "Politics (212)"
 
 
 def _log_scale(value: float, top: float) -> float:
@@ -67,71 +80,190 @@ def _log_scale(value: float, top: float) -> float:
     return min(math.log1p(value) / math.log1p(top), 1.0)
 
 
+_ANY_DIGIT = re.compile(r"\d")
+_SPACES = re.compile(r"[^\S\n]+")
+
+
 def normalise(line: str) -> str:
     """The form in which two lines count as "the same": case, digits and spacing ignored."""
-    return re.sub(r"\s+", " ", re.sub(r"\d", "0", line.strip().lower()))
+    return _SPACES.sub(" ", _ANY_DIGIT.sub("0", line.strip().lower())).strip()
 
 
 def shape_features(body: str) -> list[float]:
     """What one line looks like on its own, in `SHAPE_NAMES` order."""
-    text = body.strip()
-    if not text:
-        return [1.0] + [0.0] * (len(SHAPE_NAMES) - 1)
-    n = len(text)
-    words = text.split()
-    letters = [c for c in text if c.isalpha()]
-    return [
-        0.0,
-        _log_scale(n, 1000),
-        _log_scale(len(words), 200),
-        min(sum(len(w) for w in words) / len(words) / 12.0, 1.0),
-        float(text[-1] in _TERMINAL),
-        float(text[-1] == ":"),
-        len(letters) / n,
-        sum(c.isdigit() for c in text) / n,
-        (sum(c.isupper() for c in letters) / len(letters)) if letters else 0.0,
-        sum(not c.isalnum() and not c.isspace() for c in text) / n,
-        sum(c in _CODE_CHARS for c in text) / n,
-        sum(1 for w in words if w[:1].isupper()) / len(words),
-        _log_scale(len(body) - len(body.lstrip()), 16),
-        float(text.startswith(_BULLETS)),
-        float(bool(_NUMBERED.match(text))),
-        _log_scale(len(_SEPARATOR.findall(text)), 10),
-        float(bool(_COPYRIGHT.search(text))),
-        float(bool(_YEAR.search(text))),
-        float(bool(_URL.search(text))),
+    return shape_matrix([body])[0].tolist()
+
+
+# Character classes, as bits, for the vectorised counts of `shape_matrix`.
+_ALPHA, _DIGIT, _UPPER, _ALNUM, _SPACE, _CODE = (1 << k for k in range(6))
+_ASCII_CLASSES = np.zeros(128, np.uint8)
+
+
+def _classes_of(chars: str) -> np.ndarray:
+    return np.array([(c.isalpha() and _ALPHA) | (c.isdigit() and _DIGIT) | (c.isupper() and _UPPER)
+                     | (c.isalnum() and _ALNUM) | (c.isspace() and _SPACE) | (c in _CODE_CHARS and _CODE)
+                     for c in chars], np.uint8)
+
+
+_ASCII_CLASSES[:] = _classes_of("".join(map(chr, range(128))))
+# The line-local patterns, on lines joined by "\n": whitespace that is not a newline stands for \s.
+_SEPARATOR_JOINED = re.compile(r"[^\S\n][|·•»›/>–-][^\S\n]|\|")
+_NUMBERED_JOINED = re.compile(r"^(\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)][^\S\n]", re.M)
+
+
+def shape_matrix(bodies: Sequence[str]) -> np.ndarray:
+    """`shape_features` of many lines at once, (lines, len(SHAPE_NAMES)) float32: characters are
+    classified and counted with numpy over the lines joined, patterns run once over the joined text."""
+    n = len(bodies)
+    out = np.zeros((n, len(SHAPE_NAMES)), np.float32)
+    if n == 0:
+        return out
+    full = [b.strip() for b in bodies]
+    text = [t[:_SAMPLE_CHARS] for t in full]  # a huge line's ratios come from its start: bounded work
+    lengths = np.fromiter(map(len, text), np.int64, n)
+    joined = "\n".join(text)
+    starts = np.concatenate([[0], np.cumsum(lengths[:-1] + 1)])
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
+    classes = np.zeros(len(codes), np.uint8)
+    ascii_ = codes < 128
+    classes[ascii_] = _ASCII_CLASSES[codes[ascii_]]
+    if not ascii_.all():
+        other, inverse = np.unique(codes[~ascii_], return_inverse=True)
+        classes[~ascii_] = _classes_of("".join(map(chr, other)))[inverse]
+    line_of = np.repeat(np.arange(n), lengths + 1)[: len(codes)]  # each line owns its "\n" separator
+    newline = np.zeros(len(codes), bool)
+    newline[(starts + lengths)[:-1]] = True
+    space = (classes & _SPACE).astype(bool) | newline
+    word_start = ~space & np.concatenate([[True], space[:-1]])
+
+    def per_line(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(line_of[mask & ~newline], minlength=n).astype(np.float64)
+
+    letters, digits, upper = (per_line((classes & bit).astype(bool)) for bit in (_ALPHA, _DIGIT, _UPPER))
+    alnum, spaces, code = (per_line((classes & bit).astype(bool)) for bit in (_ALNUM, _SPACE, _CODE))
+    words = per_line(word_start)
+    capitalised = per_line(word_start & (classes & _UPPER).astype(bool))
+
+    def matches(pattern: re.Pattern) -> np.ndarray:
+        found = np.fromiter((m.start() for m in pattern.finditer(joined)), np.int64)
+        return np.bincount(np.searchsorted(starts, found, "right") - 1, minlength=n).astype(np.float64)
+
+    def found(pattern: re.Pattern, needles: tuple[str, ...]) -> np.ndarray:
+        """Lines where `pattern` matches, searched only in lines holding one of `needles` (lowercase
+        substrings every match contains): str.find runs at memchr speed, the regex engine does not."""
+        hits = np.zeros(n, bool)
+        positions = []
+        for needle in needles:
+            at = lowered.find(needle)
+            while at >= 0:
+                positions.append(at)
+                at = lowered.find(needle, at + 1)
+        for i in set(np.searchsorted(starts, np.array(positions, np.int64), "right") - 1) if positions else ():
+            hits[i] = pattern.search(text[i]) is not None
+        return hits
+
+    lowered = joined.lower() if joined.isascii() else "\n".join(t.lower() if len(t.lower()) == len(t) else t for t in text)
+    separators = matches(_SEPARATOR_JOINED)
+    numbered = matches(_NUMBERED_JOINED) > 0
+    copyright_ = found(_COPYRIGHT, ("©", "(c)", "copyright", "all rights reserved"))
+    year = found(_YEAR, ("19", "20"))
+    url = found(_URL, ("http", "www.", "@", ".com", ".org", ".net", ".htm"))
+    size = np.maximum(lengths, 1).astype(np.float64)
+    nonblank = lengths > 0
+    word_count = np.maximum(words, 1)
+    log_top = lambda v, top: np.minimum(np.log1p(v) / math.log1p(top), 1.0)  # noqa: E731
+    first = [t[:1] for t in full]
+    last = [t[-1:] for t in full]
+    columns = [
+        ~nonblank,
+        log_top(np.fromiter(map(len, full), np.float64, n), 1000),
+        log_top(words, 200),
+        np.minimum((lengths - spaces) / word_count / 12.0, 1.0),
+        [c != "" and c in _TERMINAL for c in last],
+        [c == ":" for c in last],
+        letters / size,
+        digits / size,
+        np.where(letters > 0, upper / np.maximum(letters, 1), 0.0),
+        (lengths - alnum - spaces) / size,
+        code / size,
+        capitalised / word_count,
+        log_top(np.fromiter((len(b) - len(b.lstrip()) for b in bodies), np.float64, n), 16),
+        [t.startswith(_BULLETS) for t in text],
+        numbered,
+        log_top(separators, 10),
+        copyright_,
+        year,
+        url,
+        [c == "," for c in last],
+        [f != "" and f in "([" and c in ")]" for f, c in zip(first, last)],
+        [bool(_COUNT_AT_END.search(t[-40:])) for t in full],
     ]
+    for j, column in enumerate(columns):
+        out[:, j] = column
+    out[~nonblank, 1:] = 0.0
+    return out
 
 
-def line_features(bodies: Sequence[str], corpus_freq: Sequence[float] | None = None) -> np.ndarray:
+@dataclass
+class CorpusCounts:
+    """Documents carrying each line of one document, itself included (`refine.linefreq` lookups):
+    `corpus` over the whole corpus of `documents` pages, `host` within the page's host (None when the
+    page has no URL)."""
+
+    corpus: np.ndarray
+    documents: int
+    host: np.ndarray | None = None
+
+
+def line_features(bodies: Sequence[str], counts: CorpusCounts | None = None,
+                  rules: RuleSignals | None = None) -> np.ndarray:
     """Features of every line of one document, shape (lines, N_FEATURES), float32.
 
-    `corpus_freq`, when the caller has one (e.g. a per-host document frequency of each normalised
-    line, scaled to [0, 1]), fills the corpus columns; without it they stay 0 and the model knows.
+    Without `counts` (no first pass over a corpus) or `rules` their columns stay 0 and a flag column
+    says so, so the network knows the signal is missing rather than negative.
     """
     n = len(bodies)
     out = np.zeros((n, N_FEATURES), dtype=np.float32)
     if n == 0:
         return out
-    keys = [normalise(b) for b in bodies]
-    counts = Counter(k for k in keys if k)
-    chars = [len(b.strip()) for b in bodies]
-    doc_lines = _log_scale(n, 2000)
-    for i, body in enumerate(bodies):
-        prev_chars = chars[i - 1] if i > 0 else 0
-        next_chars = chars[i + 1] if i + 1 < n else 0
-        context = [
-            i / (n - 1) if n > 1 else 0.0,
-            _log_scale(i, 200),
-            _log_scale(n - 1 - i, 200),
-            float(bool(keys[i]) and counts[keys[i]] > 1),
-            _log_scale(prev_chars, 1000),
-            _log_scale(next_chars, 1000),
-            float(i > 0 and prev_chars == 0),
-            float(i + 1 < n and next_chars == 0),
-            doc_lines,
-            float(corpus_freq[i]) if corpus_freq is not None else 0.0,
-            float(corpus_freq is not None),
-        ]
-        out[i] = shape_features(body) + context
+    joined = "\n".join(bodies)
+    if len(joined) > n * _SAMPLE_CHARS:  # a huge line: compare lines by their starts
+        joined = "\n".join(b[:_SAMPLE_CHARS] for b in bodies)
+    keys = [k.strip() for k in _SPACES.sub(" ", _ANY_DIGIT.sub("0", joined.lower())).split("\n")]  # `normalise`, at once
+    counts_in_doc = Counter(keys)
+    repeated = np.fromiter((bool(k) and counts_in_doc[k] > 1 for k in keys), np.float64, n)
+    chars = np.fromiter((len(b.strip()) for b in bodies), np.float64, n)
+    prev_chars = np.concatenate([[0.0], chars[:-1]])
+    next_chars = np.concatenate([chars[1:], [0.0]])
+    index = np.arange(n, dtype=np.float64)
+    scale = lambda v, top: np.minimum(np.log1p(v) / math.log1p(top), 1.0)  # noqa: E731
+    context = [
+        index / (n - 1) if n > 1 else np.zeros(n),
+        scale(index, 200),
+        scale(n - 1 - index, 200),
+        repeated,
+        scale(prev_chars, 1000),
+        scale(next_chars, 1000),
+        (index > 0) & (prev_chars == 0),
+        (index + 1 < n) & (next_chars == 0),
+        np.full(n, _log_scale(n, 2000)),
+    ]
+    for j, column in enumerate(context):
+        out[:, len(SHAPE_NAMES) + j] = column
+    out[:, :len(SHAPE_NAMES)] = shape_matrix(bodies)
+    if counts is not None:
+        others = np.maximum(np.asarray(counts.corpus, np.float64) - 1, 0)
+        out[:, _CORPUS_AT] = np.minimum(np.log1p(others) / math.log1p(1000), 1.0)
+        out[:, _CORPUS_AT + 1] = np.minimum(others / max(counts.documents - 1, 1), 1.0)
+        out[:, _CORPUS_AT + 2] = 1.0
+        if counts.host is not None:
+            host_others = np.maximum(np.asarray(counts.host, np.float64) - 1, 0)
+            out[:, _CORPUS_AT + 3] = np.minimum(np.log1p(host_others) / math.log1p(100), 1.0)
+            out[:, _CORPUS_AT + 4] = 1.0
+    if rules is not None:
+        out[:, _RULES_AT:] = rules.matrix()
     return out
+
+
+_CORPUS_AT = len(SHAPE_NAMES) + len(CONTEXT_NAMES)
+_RULES_AT = _CORPUS_AT + len(CORPUS_NAMES)

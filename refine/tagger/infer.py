@@ -1,7 +1,9 @@
 """A trained tagger ready to score documents: the network, its encoder and its thresholds.
 
 `Tagger.score` is the one place where documents become per-line remove probabilities and a drop
-probability; the refiner, the benchmark and training's validation all call it.
+probability; the refiner, the benchmark and training's validation all call it. A document is an
+engine `Document`, a `TaggedDoc`, or a plain list of line bodies; with a corpus line-frequency table
+(`refine.linefreq`, counted over the corpus being refined) the tagger also sees how often each line repeats.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import torch
 
 from refine.tagger.data import pad_batch
 from refine.tagger.encoder import LineEncoder
-from refine.tagger.features import line_features
+from refine.linefreq import LineFrequency
 from refine.tagger.model import LineTagger
+from refine.tagger.signals import Signals, page_host
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Tagger:
         self.model = model.eval()
         self.encoder = encoder
         self.max_lines_per_batch = max_lines_per_batch
+        self.signals = Signals(rules=model.config.rule_signals)
 
     @classmethod
     def load(cls, model_dir: str | Path, encoder: str | None = None, threads: int | None = None) -> "Tagger":
@@ -49,37 +53,39 @@ class Tagger:
     def doc_threshold(self) -> float:
         return self.model.config.doc_threshold
 
-    def score(self, docs: Sequence[Sequence[str]]) -> list[Scores]:
-        """Scores for documents given as their line bodies; batches are filled up to a line budget
+    def score(self, docs: Sequence, linefreq: LineFrequency | None = None) -> list[Scores]:
+        """Scores for documents (see the module docstring); batches are filled up to a line budget
         so one encoder call embeds the lines of many short documents at once."""
+        docs = [_Page.of(d) for d in docs]
         order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
         out: list[Scores | None] = [None] * len(docs)
         batch: list[int] = []
         lines = 0
         for i in order:
             if batch and lines + len(docs[i]) > self.max_lines_per_batch:
-                self._score_batch(docs, batch, out)
+                self._score_batch(docs, batch, out, linefreq)
                 batch, lines = [], 0
             batch.append(i)
             lines += len(docs[i])
         if batch:
-            self._score_batch(docs, batch, out)
+            self._score_batch(docs, batch, out, linefreq)
         return out  # type: ignore[return-value]
 
-    def _score_batch(self, docs: Sequence[Sequence[str]], idx: list[int], out: list) -> None:
+    def _score_batch(self, docs: list["_Page"], idx: list[int], out: list, linefreq: LineFrequency | None) -> None:
         nonempty = [i for i in idx if len(docs[i])]
         for i in idx:
             if not len(docs[i]):
                 out[i] = Scores(np.zeros(0, np.float32), 0.0)
         if not nonempty:
             return
-        flat = [line for i in nonempty for line in docs[i]]
+        flat = [line for i in nonempty for line in docs[i].bodies]
         vecs = self.encoder.encode(flat)
         embeddings, start = [], 0
         for i in nonempty:
             embeddings.append(vecs[start : start + len(docs[i])])
             start += len(docs[i])
-        batch = pad_batch(embeddings, [line_features(docs[i]) for i in nonempty])
+        features = [self.signals.features(docs[i].bodies, docs[i].text, docs[i].host, linefreq) for i in nonempty]
+        batch = pad_batch(embeddings, features)
         with torch.inference_mode():
             line_logits, doc_logits = self.model(
                 torch.from_numpy(batch.embeddings), torch.from_numpy(batch.features), torch.from_numpy(batch.mask)
@@ -88,3 +94,19 @@ class Tagger:
         doc_p = torch.sigmoid(doc_logits).numpy()
         for row, i in enumerate(nonempty):
             out[i] = Scores(line_p[row, : len(docs[i])].copy(), float(doc_p[row]))
+
+
+@dataclass
+class _Page:
+    bodies: Sequence[str]
+    text: str
+    host: str | None
+
+    @classmethod
+    def of(cls, doc) -> "_Page":
+        if isinstance(doc, (list, tuple)):
+            return cls(doc, "\n".join(doc), None)
+        return cls(doc.bodies, doc.text, page_host(doc))
+
+    def __len__(self) -> int:
+        return len(self.bodies)

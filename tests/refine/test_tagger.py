@@ -68,8 +68,7 @@ def test_features_describe_hand_made_lines():
     assert col["copyright"][5] == 1 and col["year"][5] == 1 and col["copyright"][2] == 0
     assert col["rel_position"][0] == 0 and col["rel_position"][5] == 1
     assert col["blank_after"][0] == 1 and col["blank_before"][2] == 1
-    assert col["has_corpus_freq"].max() == 0
-    assert line_features(bodies, corpus_freq=[0.5] * 6)[0, FEATURE_NAMES.index("corpus_freq")] == 0.5
+    assert col["has_corpus"].max() == 0 and col["has_host"].max() == 0 and col["has_rules"].max() == 0
     assert (f >= 0).all() and (f <= 1).all()
     assert line_features([]).shape == (0, len(FEATURE_NAMES))
 
@@ -190,3 +189,23 @@ def test_the_shipped_default_loads_offline_and_refines_a_page():
     for paragraph in paragraphs:
         assert paragraph in result.text
     assert "Home | News" not in result.text and "Privacy Policy" not in result.text
+
+
+def test_the_shipped_default_drops_unwanted_pages_and_keeps_short_clean_ones():
+    from refine.refiners import build_refiner
+
+    refiner = build_refiner(RunOptions(mode="default"))
+    search = "\n".join(['Search results for "bus routes"', "Showing 1-10 of 2,345 results", "Sort by: Relevance | Date",
+                        "City adds three bus routes", "... The new routes will run every 20 minutes on weekdays ...",
+                        "Council debates road repairs", "... Opponents argued that the annual cost should ...",
+                        "Bus fares to rise in spring", "... Fares will rise by ten cents from April ...",
+                        "1 2 3 4 5 Next »"]) + "\n"
+    login = "Sign In\nUsername\nPassword\nRemember me\nForgot your password?\nLog in\nDon't have an account? Sign up\n"
+    short = ("City adds three bus routes\n"
+             "The city council voted on Tuesday to add three bus routes serving neighbourhoods east of the river. "
+             "The new routes will run every 20 minutes on weekdays and every 40 minutes on weekends.\n")
+    refs = refiner.refine([Document("search", search), Document("login", login), Document("article", short)])
+    programs = {r.doc_id: [p.text for p in r.programs] for r in refs}
+    assert programs["search"] == ["drop_doc()"] and programs["login"] == ["drop_doc()"]
+    assert programs["article"] == ["keep_doc()", "keep_chunk()"]  # a short extracted article and its headline stay
+    assert refs[0].audit["drop_reason"] == "unwanted page"
