@@ -12,6 +12,7 @@ from rich.table import Table
 
 from cli.common import check_positive, console, die, note
 from refine.backends.base import BackendError
+from refine.refiners.budgets import PROX_CHUNK_TOKENS, PROX_DOC_TOKENS
 
 
 class BackendName(str, enum.Enum):
@@ -41,9 +42,9 @@ def refiner(
     batch_size: Annotated[int, typer.Option(help="Requests generated at once (transformers backend).")] = 16,
     device: Annotated[Optional[str], typer.Option(help="cpu, cuda, ... (transformers backend).")] = None,
     chunk_tokens: Annotated[Optional[int], typer.Option(
-        help="Chunk budget of the prompts. Default: the model's training budget (train.json), else 1500.")] = None,
+        help=f"Chunk budget of the prompts. Default: the model's training budget (train.json), else {PROX_CHUNK_TOKENS}.")] = None,
     doc_tokens: Annotated[Optional[int], typer.Option(
-        help="Doc prompt budget. Default: the model's training budget (train.json), else 2000.")] = None,
+        help=f"Doc prompt budget. Default: the model's training budget (train.json), else {PROX_DOC_TOKENS}.")] = None,
     output: Annotated[Optional[Path], typer.Option(help="Write the metrics as JSON here.")] = None,
 ) -> None:
     """Generate programs for DATA's documents and score them: validity, exact match, removed lines,
@@ -52,7 +53,7 @@ def refiner(
     check_positive("--batch-size", batch_size)
     from evals.refiner_eval import EvalSettings
     from refine.train.generative import load_documents
-    from refine.train.sft import read_record
+    from refine.train.record import read_record
 
     try:
         docs = load_documents(data)

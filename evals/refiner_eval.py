@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from evals.refiner_metrics import DocPrograms, score
+from refine.refiners.budgets import PROX_CHUNK_TOKENS, PROX_DOC_TOKENS
 from refine.train.data import GoldDoc, Sample, make_samples
-
-PROX_BUDGETS = (1500, 2000)  # `refine run`'s default chunk and doc budgets
 
 
 @dataclass
 class EvalSettings:
-    chunk_tokens: int = PROX_BUDGETS[0]
-    doc_tokens: int = PROX_BUDGETS[1]
+    chunk_tokens: int = PROX_CHUNK_TOKENS
+    doc_tokens: int = PROX_DOC_TOKENS
     max_new_tokens: int = 256
     dialect: str = "prox"
     stages: tuple[str, ...] = ("doc", "chunk")
@@ -32,8 +31,8 @@ class EvalSettings:
         """The budgets in a trained model's `train.json` record (ProX's defaults without one), overridden
         by explicit values."""
         inference = record.get("inference") or {}
-        return cls(chunk_tokens=chunk_tokens or inference.get("chunk_tokens", PROX_BUDGETS[0]),
-                   doc_tokens=doc_tokens or inference.get("doc_tokens", PROX_BUDGETS[1]),
+        return cls(chunk_tokens=chunk_tokens or inference.get("chunk_tokens", PROX_CHUNK_TOKENS),
+                   doc_tokens=doc_tokens or inference.get("doc_tokens", PROX_DOC_TOKENS),
                    max_new_tokens=inference.get("max_new_tokens", 256),
                    dialect=inference.get("dialect", "prox"),
                    stages=tuple(inference.get("stages", ("doc", "chunk"))))

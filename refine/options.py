@@ -28,7 +28,7 @@ class RunOptions:
     min_kept_ratio: float = 0.0
     min_words: int = 0
     # Prompt budgets in the refiner's tokens. None: what the model was trained with (its `train.json`
-    # from `refine train`), else ProX's 1,500 (chunks) and 2,000 (doc prompt).
+    # from `refine train`), else ProX's (`refine.refiners.budgets.prompt_budgets`).
     chunk_tokens: int | None = None
     doc_tokens: int | None = None
     max_new_tokens: int = 256
@@ -42,15 +42,3 @@ class RunOptions:
     max_retries: int = 5
     extra: dict = field(default_factory=dict)  # refiner-specific options (`--set key=value`)
 
-
-PROX_CHUNK_TOKENS = 1500
-PROX_DOC_TOKENS = 2000
-
-
-def prompt_budgets(opts: RunOptions) -> tuple[int, int]:
-    """(chunk_tokens, doc_tokens): explicit options first, then the model's training record, then ProX's."""
-    from refine.train.sft import read_record  # a model dir trained by `refine train` records its budgets
-
-    trained = (read_record(opts.model).get("inference") or {}) if opts.model else {}
-    return (opts.chunk_tokens or trained.get("chunk_tokens") or PROX_CHUNK_TOKENS,
-            opts.doc_tokens or trained.get("doc_tokens") or PROX_DOC_TOKENS)

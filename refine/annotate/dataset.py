@@ -17,11 +17,10 @@ from typing import Iterable, Iterator
 
 from programs.lines import line_body, split_lines
 from programs.ops import OP_NAMES, DropDoc, KeepChunk, KeepDoc, Program, RemoveLines, RemoveStr
+from refine.refiners.budgets import PROX_CHUNK_TOKENS, PROX_DOC_TOKENS
 
 ROWS_FILE = "train.jsonl"
 STATS_FILE = "stats.json"
-CHUNK_TOKENS = 1500
-DOC_TOKENS = 2000
 
 
 def render_program(program: Program) -> str:
@@ -70,8 +69,8 @@ def program_from_labels(labels, remove_strs=(), scope: tuple[int, int] | None = 
 class Prompter:
     """Builds doc and chunk prompts with the engine's prompt set and chunker (ProX format)."""
 
-    chunk_tokens: int = CHUNK_TOKENS
-    doc_tokens: int = DOC_TOKENS
+    chunk_tokens: int = PROX_CHUNK_TOKENS
+    doc_tokens: int = PROX_DOC_TOKENS
     tokenizer: object = None  # any HF tokenizer; None = the model-free approximation
 
     def __post_init__(self) -> None:

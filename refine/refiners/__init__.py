@@ -14,7 +14,7 @@ from pathlib import Path
 from refine.options import RunOptions
 from refine.refiners.base import OptionError, Refiner
 
-_NOT_MODES = {"base"}
+_NOT_MODES = {"base", "budgets"}  # the shared contract and prompt budgets, not refiners
 
 
 class UnknownRefiner(ValueError):

@@ -14,7 +14,7 @@ from typing import Sequence
 from refine.backends.base import Backend, Completion, Grammar, Request
 from refine.chunking import chunk_documents, load_tokenizer, truncate_to_tokens
 from refine.document import Document
-from refine.options import prompt_budgets
+from refine.refiners.budgets import PROX_CHUNK_TOKENS, PROX_DOC_TOKENS, prompt_budgets
 from refine.prompts import PROX, PromptSet, prompts_from_options
 from refine.refiners.base import Refinement, ScopedProgram
 
@@ -41,8 +41,8 @@ class ProgramRefiner:
         tokenizer,
         prompts: PromptSet = PROX,
         stages: Sequence[str] = STAGES,
-        chunk_tokens: int = 1500,
-        doc_tokens: int = 2000,
+        chunk_tokens: int = PROX_CHUNK_TOKENS,
+        doc_tokens: int = PROX_DOC_TOKENS,
         max_new_tokens: int = 256,
         doc_max_new_tokens: int = DOC_MAX_NEW_TOKENS,
         temperature: float = 0.0,

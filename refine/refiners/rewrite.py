@@ -27,7 +27,7 @@ from programs.render import render
 from refine.guards import GuardSpec, check, describe_failures, no_placeholders, pii_removed, spec_for
 from refine.pii import detect_pii, name_detector
 from refine.standins import standin_program
-from refine.options import prompt_budgets
+from refine.refiners.budgets import PROX_CHUNK_TOKENS, prompt_budgets
 from refine.prompts import PROX, Instruction, PromptSet, load_instruction, prompts_from_options
 from refine.refiners.base import Refinement, ScopedProgram
 
@@ -75,7 +75,7 @@ class RewriteRefiner:
         tokenizer,
         instruction: Instruction,
         prompts: PromptSet = PROX,
-        chunk_tokens: int = 1500,
+        chunk_tokens: int = PROX_CHUNK_TOKENS,
         temperature: float = 0.0,
         fallback: str = "keep",
         fallback_refiner=None,

@@ -177,17 +177,6 @@ def encode_all(samples: Sequence[Sample], tokenizer, max_length: int) -> tuple[l
     return out, too_long
 
 
-def collate(examples: Sequence[dict], pad_id: int):
-    """Right-padded tensors for training: padding is masked out of attention and loss."""
-    import torch
-
-    width = max(len(e["input_ids"]) for e in examples)
-    ids = [e["input_ids"] + [pad_id] * (width - len(e["input_ids"])) for e in examples]
-    labels = [e["labels"] + [IGNORE] * (width - len(e["labels"])) for e in examples]
-    mask = [[1] * len(e["input_ids"]) + [0] * (width - len(e["input_ids"])) for e in examples]
-    return {"input_ids": torch.tensor(ids), "labels": torch.tensor(labels), "attention_mask": torch.tensor(mask)}
-
-
 def request_builder(tokenizer, chunk_tokens: int, doc_tokens: int, max_new_tokens: int = 256,
                     dialect: str = "prox"):
     """A `ProgramRefiner` used only to build requests (no backend, no grammar): the one place that

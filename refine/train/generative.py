@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from refine.refiners.budgets import PROX_DOC_TOKENS
 from refine.train import data, models, sft
+from refine.train.record import write_record
 
 CHUNK_RESERVE = 192  # tokens a chunk prompt leaves for the chat template and the program
 DOC_RESERVE = 16  # tokens a doc prompt leaves for `keep_doc()` / `drop_doc()` and EOS
-PROX_DOC_TOKENS = 2000
 ADAPTER_DIR = "adapter"  # with --lora: the peft adapter beside the merged model (ship it as a named adapter)
 
 
@@ -148,7 +149,7 @@ def train_generative(data_path: str | Path, output_dir: str | Path, settings: Ge
                       "max_new_tokens": settings.max_new_tokens, "dialect": settings.dialect,
                       "stages": list(settings.stages)},
     }
-    sft.write_record(out, record)
+    write_record(out, record)
     return Trained(out, heldout, record)
 
 

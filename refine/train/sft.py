@@ -20,11 +20,11 @@ from typing import Callable, Sequence
 
 import torch
 
-from refine.train.data import collate
+from refine.train.data import IGNORE
+from refine.train.record import read_record  # noqa: F401 (callers import it from here too)
 
 CHECKPOINTS = "checkpoints"
 START = "start"  # the model a --from-config run starts from, kept for resuming
-RECORD = "train.json"
 
 
 @dataclass
@@ -166,21 +166,13 @@ def save_model(lm, tokenizer, output_dir: str | Path) -> Path:
     return out
 
 
-def write_record(output_dir: str | Path, record: dict) -> None:
-    (Path(output_dir) / RECORD).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def read_record(model_dir: str | Path) -> dict:
-    """What `train.json` says about a trained model directory or a named adapter ({} for any other model)."""
-    from refine.named_models import is_named, record
-
-    if is_named(model_dir):
-        return record(model_dir)
-    path = Path(model_dir) / RECORD
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+def collate(examples: Sequence[dict], pad_id: int) -> dict[str, torch.Tensor]:
+    """Right-padded tensors for training: padding is masked out of attention and loss."""
+    width = max(len(e["input_ids"]) for e in examples)
+    ids = [e["input_ids"] + [pad_id] * (width - len(e["input_ids"])) for e in examples]
+    labels = [e["labels"] + [IGNORE] * (width - len(e["labels"])) for e in examples]
+    mask = [[1] * len(e["input_ids"]) + [0] * (width - len(e["input_ids"])) for e in examples]
+    return {"input_ids": torch.tensor(ids), "labels": torch.tensor(labels), "attention_mask": torch.tensor(mask)}
 
 
 # -- checkpoints ---------------------------------------------------------------------------------

@@ -100,8 +100,9 @@ def test_an_adapter_is_merged_over_its_base_with_its_record(tiny_base, cache, tm
 
 
 def test_read_record_and_budgets_of_a_named_adapter(monkeypatch, tmp_path):
-    from refine.options import RunOptions, prompt_budgets
-    from refine.train.sft import read_record
+    from refine.options import RunOptions
+    from refine.refiners.budgets import prompt_budgets
+    from refine.train.record import read_record
 
     adapters = tmp_path / "adapters"
     (adapters / "x").mkdir(parents=True)

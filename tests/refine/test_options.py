@@ -1,6 +1,7 @@
 import json
 
-from refine.options import PROX_CHUNK_TOKENS, PROX_DOC_TOKENS, RunOptions, prompt_budgets
+from refine.options import RunOptions
+from refine.refiners.budgets import PROX_CHUNK_TOKENS, PROX_DOC_TOKENS, prompt_budgets
 
 
 def test_prompt_budgets_come_from_options_then_the_models_training_record_then_prox(tmp_path):

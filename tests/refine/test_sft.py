@@ -85,7 +85,7 @@ def test_examples_are_the_backends_prompts_with_loss_on_the_program_only(start):
         assert example["input_ids"][-1] == tokenizer.eos_token_id
         assert tokenizer.decode(example["input_ids"][n:-1]) == sample.target
     assert data.encode(samples[0], tokenizer, 10) is None  # too long
-    batch = data.collate([data.encode(s, tokenizer, 10_000) for s in samples[:4]], tokenizer.pad_token_id)
+    batch = sft.collate([data.encode(s, tokenizer, 10_000) for s in samples[:4]], tokenizer.pad_token_id)
     padded = batch["attention_mask"] == 0
     assert (batch["labels"][padded] == data.IGNORE).all()
 
