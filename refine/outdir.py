@@ -20,7 +20,7 @@ from refine.io import json_default, write_bytes_atomic, write_json_atomic
 from refine.stats import Stats
 
 if TYPE_CHECKING:
-    from refine.pipeline import Shard
+    from refine.shards import Shard
 
 RUN_FILE = "run.json"
 STATS_FILE = "stats.json"

@@ -11,13 +11,12 @@ document fails its shard (no marker), the other shards go on, and the run report
 
 from __future__ import annotations
 
-import re
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator
 
 from programs.ops import OP_NAMES, ApplyResult, Policy, ProgramError
 from programs.render import error_record
@@ -27,6 +26,7 @@ from refine.io import (InputError, OutputFull, Rejected, ShardWriter, Source, So
 from refine.outdir import STATS_FILE, OutputDir, ShardIds, count_duplicate_ids
 from refine.progress import NullProgress, ProgressLike
 from refine.refiners.base import Refinement, Refiner
+from refine.shards import Shard, plan_shards
 from refine.stats import Stats
 
 @dataclass
@@ -44,17 +44,6 @@ class PipelineConfig:
     resume: bool = True
     force: bool = False  # resume even if run.json records a different config
     storage_options: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Shard:
-    name: str
-    source: Source
-    start: int
-    stop: int  # exclusive
-
-    def spec(self) -> dict:
-        return {"name": self.name, "source": self.source.to_dict(), "start": self.start, "stop": self.stop}
 
 
 @dataclass
@@ -82,34 +71,6 @@ class ShardOutcome:
     name: str
     stats: Stats | None
     error: str | None
-
-
-# --------------------------------------------------------------------------------------------------
-# Planning
-
-
-def _safe(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "__", key).strip("_") or "input"
-
-
-def plan_shards(sources: Sequence[Source], counts: Sequence[int], shard_size: int,
-                limit: int | None = None) -> list[Shard]:
-    """Shards of at most `shard_size` rows, in input order, covering the first `limit` rows."""
-    if shard_size < 1:
-        raise ValueError("shard size must be at least 1")
-    names: set[str] = set()
-    shards: list[Shard] = []
-    remaining = limit if limit is not None else float("inf")
-    for i, (source, count) in enumerate(zip(sources, counts)):
-        base = _safe(source.key)
-        if base in names:
-            base = f"{base}-{i}"
-        names.add(base)
-        count = int(min(count, remaining))
-        remaining -= count
-        for k, start in enumerate(range(0, count, shard_size)):
-            shards.append(Shard(f"{base}-{k:05d}", source, start, min(start + shard_size, count)))
-    return shards
 
 
 # --------------------------------------------------------------------------------------------------

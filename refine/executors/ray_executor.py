@@ -29,7 +29,8 @@ from refine.executors import ExecutorError
 from refine.io import SourceReader
 from refine.options import RunOptions
 from refine.outdir import OutputDir
-from refine.pipeline import Pipeline, PipelineConfig, Plan, RunResult, Shard, ShardOutcome
+from refine.pipeline import Pipeline, PipelineConfig, Plan, RunResult, ShardOutcome
+from refine.shards import Shard
 from refine.refiners import build_refiner
 from refine.refiners.base import Refiner
 

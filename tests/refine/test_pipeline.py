@@ -12,7 +12,8 @@ from fake_refiner import FakeRefiner, make_corpus
 
 from programs.ops import Policy
 from refine.outdir import RunConfigError, run_info
-from refine.pipeline import Pipeline, PipelineConfig, apply_refinement, plan_shards
+from refine.pipeline import Pipeline, PipelineConfig, apply_refinement
+from refine.shards import plan_shards
 from refine.document import Document
 from refine.io import Source
 from refine.refiners.base import Refinement, ScopedProgram
