@@ -40,5 +40,5 @@ git log -1 --format='default model: %h %s' -- refine/default_model > "$WORK/defa
 # One torch thread: on a machine shared with other jobs, two run slower than one.
 "$BIN/refine" eval train "$WORK/raw.jsonl" "default=$WORK/default" "rules=$WORK/rules" "gold=$WORK/gold.jsonl" \
   -o "$OUT" --ceiling gold --heldout 0.15 --seeds "$SEEDS" \
-  --tokens 1048576 --model-size mini --seq-len 128 --batch-size 16 --lr 0.01 --eval-every 96 --max-eval-tokens 16384 \
+  --tokens 1048576 --model-size mini --seq-len 128 --batch-size 16 --lr 0.0025 --eval-every 128 --max-eval-tokens 16384 \
   --threads 1

@@ -50,7 +50,7 @@ def train(
     tokens: Annotated[int, typer.Option(help="Training tokens per run (a shorter corpus is repeated).")] = 1_000_000,
     seeds: Annotated[int, typer.Option(help="Seeds per corpus (K): initial weights and batch order.")] = 3,
     model_size: Annotated[str, typer.Option(
-        help="tiny (~0.4M parameters), mini (~1M), small (~3M) or base (~5M).")] = "small",
+        help="tiny (~0.4M parameters), mini (~1.6M), small (~3M) or base (~5M).")] = "small",
     seq_len: Annotated[int, typer.Option(help="Tokens per training sequence.")] = 128,
     batch_size: Annotated[int, typer.Option(help="Sequences per step.")] = 16,
     eval_every: Annotated[int, typer.Option(help="Steps between checkpoints (0: about 8 checkpoints).")] = 0,

@@ -97,7 +97,7 @@ def headline(report: dict) -> Section | None:
                      "—" if gap is None else f"{gap['share']:.0%} {_ci_pct(gap)}",
                      "—" if diff is None else _verdict(metric, c)])
     lines = [f"{metric['metric']}: mean per-token loss (nats) of each corpus's models on that text, "
-             f"{n} seeds, {report['tokens_trained']:,} training tokens per run."]
+             f"{n} seed{'s' if n != 1 else ''}, {report['tokens_trained']:,} training tokens per run."]
     sds = [d["sd"] for d in metric["differences"].values() if d.get("sd")]
     if sds and n > 1:
         sd = max(sds)
