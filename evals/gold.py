@@ -18,6 +18,7 @@ from programs.ops import ProgramError, RemoveLines
 from programs.parse import try_parse
 from refine.annotate.dataset import ROWS_FILE
 from refine.io import InputError, SourceReader, resolve_inputs
+from refine.scores import prf  # undefined ratios are None in every report
 
 ALL_ROWS = 1 << 62
 #: In a changed block of lines, a raw line is kept (edited) when its refined counterpart is this similar.
@@ -141,14 +142,6 @@ def audit_removed_lines(raw: str, row: dict, dialect: str = "prox") -> set[int] 
 
 # --------------------------------------------------------------------------------------------------
 # Scores
-
-
-def prf(tp: int, fp: int, fn: int) -> dict:
-    """Precision, recall and F1 with their counts; a ratio with nothing to divide is None."""
-    precision = tp / (tp + fp) if tp + fp else None
-    recall = tp / (tp + fn) if tp + fn else None
-    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
-    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
 
 
 def line_scores(predicted: Iterable[Iterable[int]], gold: Iterable[Iterable[int]]) -> dict:
