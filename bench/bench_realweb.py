@@ -128,7 +128,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    from realweb_eval import corpus_of, split, training_pages
+    from realweb_eval import corpus_of, split, threshold_group, training_pages
     from refine.annotate.listings import MAKERS
     from refine.tagger.model import TaggerConfig
     from refine.tagger.train import TrainSettings, train_tagger
@@ -145,7 +145,7 @@ def main() -> None:
         config = TaggerConfig(rule_signals=not args.no_rules, corpus_signals=not args.no_corpus)
         model_dir = args.work / f"{args.tag or 'run'}-{held}"
         t0 = time.perf_counter()
-        report = train_tagger(train, val, model_dir, config, TrainSettings(epochs=args.epochs, seed=args.seed, group_of=corpus_of),
+        report = train_tagger(train, val, model_dir, config, TrainSettings(epochs=args.epochs, seed=args.seed, group_of=threshold_group),
                               cache_dir=args.work / "cache", corpus_of=corpus_of, log=lambda s: print(s, flush=True))
         train_s = time.perf_counter() - t0
         scores = evaluate_model(model_dir, held)

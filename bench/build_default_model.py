@@ -50,7 +50,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     from bench_tagger import compare, markdown_table
-    from realweb_eval import corpus_of, split, training_pages
+    from realweb_eval import corpus_of, split, threshold_group, training_pages
     from refine.annotate.sources import split_sources
     from refine.tagger.model import TaggerConfig
     from refine.tagger.train import TrainSettings, train_tagger
@@ -68,7 +68,7 @@ def main() -> None:
               + (" (Debian's long descriptions need `apt-get update -o Acquire::Languages=en`, as root)" if "debian" in missing else "")
               + "; the model is built from the others and the model card says so", flush=True)
     config = TaggerConfig(encoder_layers=args.encoder_layers)
-    report = train_tagger(train, val, args.out, config, TrainSettings(epochs=args.epochs, seed=args.seed, group_of=corpus_of),
+    report = train_tagger(train, val, args.out, config, TrainSettings(epochs=args.epochs, seed=args.seed, group_of=threshold_group),
                           corpus_of=corpus_of, log=lambda s: print(s, flush=True))
     results = compare(str(args.out), args.heldout_docs, args.threads)
     total_min = (time.perf_counter() - started) / 60

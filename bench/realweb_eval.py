@@ -135,6 +135,11 @@ def corpus_of(doc) -> str:
         else doc.source.split("/")[0]
 
 
+def threshold_group(doc) -> str | None:
+    """The line threshold is tuned on the real pages' corpora alone: they are what a user refines."""
+    return None if doc.source.startswith(("synthetic", "junk")) else corpus_of(doc)
+
+
 def split(docs, fraction: float, seed: int):
     """Validation pages by page id of the real page (both views on the same side) or by index."""
     import numpy as np

@@ -68,6 +68,7 @@ class LineEncoder:
         if layers == 0 and (path / "tokenizer.json").is_file() and (path / "model.safetensors").is_file():
             self._tables = TokenEmbeddings(path, max_tokens)
             self.dim = self._tables.dim
+            self.batch_size = max(batch_size, 2048)  # no attention: a big batch costs only its tokens
             return
         self._tables = None
         from transformers import AutoModel, AutoTokenizer
@@ -136,6 +137,7 @@ class TokenEmbeddings:
     def __init__(self, path: Path, max_tokens: int):
         import json
 
+        import torch
         from safetensors import safe_open
         from tokenizers import Tokenizer
 
@@ -144,7 +146,7 @@ class TokenEmbeddings:
         self.tokenizer.no_padding()
         with safe_open(str(path / "model.safetensors"), "np") as f:
             prefix = next(k for k in f.keys() if k.endswith("embeddings.word_embeddings.weight"))[: -len("word_embeddings.weight")]
-            table = lambda name: np.asarray(f.get_tensor(prefix + name), np.float32)  # noqa: E731
+            table = lambda name: torch.from_numpy(np.asarray(f.get_tensor(prefix + name), np.float32))  # noqa: E731
             self.word = table("word_embeddings.weight")
             self.position = table("position_embeddings.weight")
             self.type0 = table("token_type_embeddings.weight")[0]
@@ -153,19 +155,19 @@ class TokenEmbeddings:
         config = json.loads((path / "config.json").read_text()) if (path / "config.json").is_file() else {}
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         self.dim = int(self.word.shape[1])
-        self._position_type = self.position + self.type0
+        self.position_type = self.position + self.type0
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=True)
-        ids = [e.ids for e in encodings]
-        lengths = np.fromiter((len(x) for x in ids), np.int64, len(ids))
-        flat = np.fromiter((t for x in ids for t in x), np.int64, int(lengths.sum()))
-        positions = np.concatenate([np.arange(n) for n in lengths]) if len(lengths) else np.zeros(0, np.int64)
-        x = self.word[flat] + self._position_type[positions]
-        mean = x.mean(-1, keepdims=True)
-        var = ((x - mean) ** 2).mean(-1, keepdims=True)
-        x = (x - mean) / np.sqrt(var + self.eps) * self.gamma + self.beta
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        pooled = np.add.reduceat(x, starts, axis=0) / lengths[:, None]
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        import torch
+        from torch.nn.functional import layer_norm, normalize
+
+        ids = [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=True)]
+        lengths = torch.tensor([len(x) for x in ids])
+        flat = torch.tensor([t for x in ids for t in x])
+        starts = torch.cumsum(lengths, 0) - lengths
+        positions = torch.arange(len(flat)) - torch.repeat_interleave(starts, lengths)
+        with torch.inference_mode():  # torch's fused layer_norm: several times numpy's passes over the tokens
+            x = layer_norm(self.word[flat] + self.position_type[positions], (self.dim,), self.gamma, self.beta, self.eps)
+            line = torch.repeat_interleave(torch.arange(len(ids)), lengths)
+            pooled = torch.zeros(len(ids), self.dim).index_add_(0, line, x) / lengths[:, None]
+            return normalize(pooled, dim=-1).numpy()

@@ -39,8 +39,9 @@ class TrainSettings:
     seed: int = 0
     threads: int = 1  # the network is small: one thread is fastest, and many are far slower on a busy machine
     max_steps: int | None = None  # stop after this many optimiser steps (tests, smoke runs)
-    # The corpus of a validation document: the line threshold maximises the mean F1 over corpora.
-    group_of: Callable[[TaggedDoc], str] | None = None
+    # The corpus of a validation document: the line threshold maximises the mean F1 over corpora
+    # (None: the document does not count for the line threshold).
+    group_of: Callable[[TaggedDoc], str | None] | None = None
 
 
 @dataclass
@@ -183,21 +184,29 @@ def evaluate_scores(
 
 
 def tune_thresholds(scores: Sequence[Scores], gold: Sequence[tuple[Sequence[int], bool]],
-                    groups: Sequence[str] | None = None) -> tuple[float, float]:
-    """The doc threshold that maximises doc-F1, then the line threshold that maximises line-F1 — the
-    mean of each group's line-F1 when `groups` names every document's corpus, so that a corpus of
-    short pages (extractor output) weighs as much as one of long ones (raw pages)."""
+                    groups: Sequence[str | None] | None = None, max_false_drops: float = 0.01) -> tuple[float, float]:
+    """The doc threshold with the best doc-F1 among those that drop at most `max_false_drops` of the
+    pages the gold keeps (a wrongly dropped page loses all its text: precision first), then the line
+    threshold with the best line-F1 — the mean of each group's when `groups` names every document's
+    corpus (None: not used for the line threshold), so a corpus of short pages weighs as much as one
+    of long ones."""
     grid = [round(t, 2) for t in np.arange(0.1, 0.91, 0.05)]
-    doc_t = max(grid, key=lambda t: (evaluate_scores(scores, gold, 0.5, t)["doc"]["f1"], -abs(t - 0.5)))
+    kept = [s.drop for s, (_, drop) in zip(scores, gold) if not drop]
+
+    def false_drops(t: float) -> float:
+        return sum(p >= t for p in kept) / len(kept) if kept else 0.0
+
+    allowed = [t for t in grid if false_drops(t) <= max_false_drops] or grid[-1:]
+    doc_t = max(allowed, key=lambda t: (evaluate_scores(scores, gold, 0.5, t)["doc"]["f1"], -abs(t - 0.5)))
     members: dict[str, list[int]] = {}
     for i, g in enumerate(groups or [""] * len(scores)):
-        if not gold[i][1]:  # a page the gold drops has no line score
+        if g is not None and not gold[i][1]:  # a page the gold drops has no line score
             members.setdefault(g, []).append(i)
 
     def line_f1(t: float) -> float:
         f1s = [evaluate_scores([scores[i] for i in idx], [gold[i] for i in idx], t, doc_t)["line"]["f1"]
                for idx in members.values()]
-        return float(np.mean(f1s))
+        return float(np.mean(f1s)) if f1s else evaluate_scores(scores, gold, t, doc_t)["line"]["f1"]
 
     line_t = max(grid, key=lambda t: (line_f1(t), -abs(t - 0.5)))
     return line_t, doc_t

@@ -168,3 +168,31 @@ def test_refiner_counts_the_corpus_first_and_keeps_scores_in_the_audit(tmp_path)
     path = tmp_path / "lf.npz"
     refiner.linefreq.save(path)
     assert TaggerRefiner(tagger, linefreq=str(path)).linefreq.documents == 4
+
+
+def test_thresholds_put_kept_pages_first_and_weigh_each_corpus():
+    from refine.tagger.infer import Scores
+    from refine.tagger.train import _length_buckets, tune_thresholds
+
+    # ten pages to keep, one of them looks like junk (0.7); two junk pages at 0.6 and 0.95
+    scores = [Scores(np.array([0.9, 0.1]), 0.0) for _ in range(9)] + [Scores(np.array([0.9, 0.1]), 0.7)]
+    scores += [Scores(np.array([0.9, 0.9]), 0.6), Scores(np.array([0.9, 0.9]), 0.95)]
+    gold = [([1, 0], False)] * 10 + [([1, 1], True)] * 2
+    _, doc_t = tune_thresholds(scores, gold, max_false_drops=0.0)
+    assert 0.7 < doc_t <= 0.95  # dropping the look-alike page is not allowed, so the 0.6 junk page stays
+    _, loose = tune_thresholds(scores, gold, max_false_drops=0.2)
+    assert loose <= 0.6
+    # a corpus of few lines weighs as much as one of many: its best threshold is not drowned out
+    many = [Scores(np.array([0.9] * 60 + [0.4] * 40 + [0.1] * 100), 0.0)]  # 100 boilerplate lines, 40 of them unsure
+    few = [Scores(np.array([0.8, 0.45, 0.2]), 0.0)] * 10  # boilerplate 0.8; a content line at 0.45
+    gold2 = [([1] * 100 + [0] * 100, False)] + [([1, 0, 0], False)] * 10
+    pooled, _ = tune_thresholds(many + few, gold2)
+    per_corpus, _ = tune_thresholds(many + few, gold2, ["raw"] + ["extracted"] * 10)
+    assert pooled <= 0.45 and 0.45 < per_corpus <= 0.8
+
+    rng = np.random.default_rng(0)
+    examples = [(np.zeros((n, 1)),) for n in rng.integers(1, 300, 400)]
+    batches = _length_buckets(examples, 8, rng)
+    assert sorted(i for b in batches for i in b) == list(range(400))
+    spread = np.mean([np.ptp([len(examples[i][0]) for i in b]) for b in batches])
+    assert spread < 60  # batches hold similar lengths (random batches would spread ~200)
