@@ -19,6 +19,7 @@ from evals import diversity, faithfulness, gold as gold_metrics, removals, reten
 from evals.corpus import Corpus, RefinedCorpus
 from evals.encoder import Encoder
 from evals.lm_judge import DEFAULT_JUDGE_SAMPLE, LMJudge, judge_numbers, judge_section
+from evals.paths import shown_path
 from evals.programs_stats import ops_per_document, program_stats
 from evals.quality import Scorer, perplexity_summary
 from evals.residual_pii import detector_description, pii_counts
@@ -473,7 +474,10 @@ def _sweep_text(s: dict) -> str:
 
 
 def write_data_report(out_dir: str, result: DataResult, raw_spec: str, refined_spec: str) -> dict:
+    raw_spec, refined_spec = shown_path(raw_spec), shown_path(refined_spec)  # a report names no machine paths
     numbers = {"command": "eval data", "raw_input": raw_spec, "refined_input": refined_spec, **result.numbers}
+    if (numbers.get("refined") or {}).get("path"):
+        numbers["refined"] = {**numbers["refined"], "path": shown_path(numbers["refined"]["path"])}
     r = result.numbers["retention"]
     subtitle = (f"{raw_spec} → {refined_spec}: {format_value(r['docs_kept'])} of {format_value(r['docs_raw'])} "
                 f"documents kept, {pct(r['kept_ratio_words'])} of words.")

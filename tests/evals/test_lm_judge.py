@@ -83,6 +83,7 @@ def test_eval_data_with_a_judge_end_to_end(judge_dir, tmp_path):
     assert report["judge"]["docs"] == 5 and report["judge"]["proxy"] is True
     assert "Pretrained judge (proxy)" in (out / "report.md").read_text()
     assert (out / "plots" / "judge_loss.svg").is_file()
+    assert str(tmp_path) not in (out / "report.json").read_text() + (out / "report.md").read_text()
     bad = runner.invoke(app, ["eval", "data", str(raw), str(refined), "-o", str(out), "--judge", "no-such-judge"])
     assert bad.exit_code == 2 and "no-such-judge" in bad.output
 
