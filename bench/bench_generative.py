@@ -54,7 +54,7 @@ def timed_refine(refiner, docs) -> tuple[list, float]:
 
     documents = [Document(d.id, d.text) for d in docs]
     started = time.perf_counter()
-    if getattr(refiner, "needs_prepare", False):
+    if refiner.needs_prepare:
         refiner.prepare(documents)
     refinements = refiner.refine(documents)
     return refinements, time.perf_counter() - started

@@ -23,13 +23,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from refine.refiners.base import Refiner
+
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 
 
 # --- the benchmark refiner (`--mode bench_pipeline`) ----------------------------------------------
 
-class BenchRefiner:
+class BenchRefiner(Refiner):
     """Removes each page's cookie banner and footer; optionally sleeps like a backend generating."""
 
     name = "bench"

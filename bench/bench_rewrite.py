@@ -23,7 +23,7 @@ import torch
 
 from evals.pii_bench import make_docs
 from evals.pii_score import GDR_ANCHOR, score
-from refine.backends.base import Request
+from refine.backends.base import Backend, Request
 from refine.document import Document
 from refine.pii import detect_pii
 from refine.prompts import INSTRUCTIONS, PROX
@@ -34,12 +34,12 @@ RESULTS = Path("bench/results/rewrite.json")
 FEW_SHOT = 2
 
 
-class Recording:
+class Recording(Backend):
     """A backend wrapper keeping each request's first completion (the unguarded answer)."""
 
-    def __init__(self, inner, few_shot: tuple[dict, ...] = ()):
+    def __init__(self, inner: Backend, few_shot: tuple[dict, ...] = ()):
         self.inner, self.few_shot = inner, few_shot
-        self.model = getattr(inner, "model", "?")
+        self.model = inner.model
         self.first: dict[str, str] = {}
 
     def generate(self, requests):

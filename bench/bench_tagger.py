@@ -97,7 +97,7 @@ def run_refiner(refiner, docs: list[GoldDoc]) -> tuple[list, float]:
 
     documents = [Document(d.id, d.text) for d in docs]
     started = time.perf_counter()
-    if getattr(refiner, "needs_prepare", False):
+    if refiner.needs_prepare:
         refiner.prepare(documents)
     refinements = refiner.refine(documents)
     for doc, ref in zip(documents, refinements):

@@ -263,13 +263,11 @@ def print_estimate(input_spec: str, config, opts: RunOptions, n: int, why: str, 
             die(f"no valid documents in {input_spec!r} to estimate from")
         est = measure(refiner, docs, config, rows, startup)
     finally:
-        close = getattr(refiner, "close", None)
-        if close is not None:
-            close()
+        refiner.close()
     s = est.stats
     hours = est.projected_s / 3600
     lines = [f"estimate for {rows:,} rows of {input_spec}, from {est.sampled} documents spread over it "
-             f"(refiner {getattr(refiner, 'name', opts.mode)!r}):",
+             f"(refiner {refiner.name!r}):",
              f"  time: {_duration(est.projected_s)} ({est.per_doc_s * 1000:.1f} ms per document, "
              f"{1 / est.per_doc_s if est.per_doc_s else 0:,.1f} docs/s, + {startup:.1f} s start-up)",
              f"  words in → out: {est.projected('words_in'):,.0f} → {est.projected('words_out'):,.0f}; "

@@ -281,9 +281,7 @@ def refine_corpus(corpus: str | Path, out_dir: str | Path, opts) -> Path:
     try:
         result = pipeline.execute(plan, refiner)
     finally:
-        close = getattr(refiner, "close", None)
-        if close is not None:
-            close()
+        refiner.close()
     if result.failed:
         name, message = result.failed[0]
         raise RuntimeError(f"refining the probe corpus failed in shard {name}: {message} (see {out_dir}/_failed/)")

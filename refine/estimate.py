@@ -80,11 +80,10 @@ def _documents_from(start: int, counts, sources, readers, config: PipelineConfig
 
 def measure(refiner, docs: list[Document], config: PipelineConfig, rows: int, startup_s: float) -> Estimate:
     """Refine and apply `docs` as the pipeline would, without writing anything; time it."""
-    step = DocumentStep(getattr(refiner, "name", type(refiner).__name__), config.text_field, config.dialect,
-                        config.policy)
+    step = DocumentStep(refiner.name, config.text_field, config.dialect, config.policy)
     stats = Stats()
     started = time.perf_counter()
-    if getattr(refiner, "needs_prepare", False):
+    if refiner.needs_prepare:
         refiner.prepare(iter(docs))
     for lo in range(0, len(docs), config.batch_size):
         batch = docs[lo:lo + config.batch_size]

@@ -233,15 +233,14 @@ class Pipeline:
     def bind(self, refiner: Refiner) -> None:
         """Refine with `refiner` from now on (a distributed worker binds its own copy or replica)."""
         # A refiner may reject malformed records (e.g. `refine apply`: a program that is not a string).
-        self.validate: Validator | None = getattr(refiner, "validate", None)
+        self.validate: Validator = refiner.validate
         self.refiner = refiner
-        self.step = DocumentStep(getattr(refiner, "name", type(refiner).__name__), self.config.text_field,
-                                 self.config.dialect, self.config.policy)
+        self.step = DocumentStep(refiner.name, self.config.text_field, self.config.dialect, self.config.policy)
 
     def prepare_refiner(self, plan: Plan, refiner: Refiner) -> None:
         """A corpus-aware refiner (e.g. rules with linefreq=auto) counts over the whole planned input
         first, done shards included, so a resumed run refines exactly like an uninterrupted one."""
-        if getattr(refiner, "needs_prepare", False):
+        if refiner.needs_prepare:
             refiner.prepare(self.documents(plan))
 
     def process_shard(self, shard: Shard, reader: SourceReader, out: OutputDir) -> "ShardOutcome":
@@ -307,7 +306,7 @@ class Pipeline:
         try:
             for raw in rows:
                 doc = to_document(raw, shard.source, cfg.text_field, cfg.id_field)
-                if isinstance(doc, Document) and self.validate is not None:
+                if isinstance(doc, Document):
                     problem = self.validate(doc)
                     if problem is not None:
                         doc = Rejected(raw.row, problem[0], problem[1],

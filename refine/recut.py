@@ -26,7 +26,7 @@ import fsspec
 
 from refine.document import Document
 from refine.io import read_jsonl_dir
-from refine.refiners.base import Refinement
+from refine.refiners.base import Refinement, Refiner
 from refine.replay import scoped_programs
 
 
@@ -76,7 +76,7 @@ def has_scores(audit: dict, n_lines: int) -> bool:
     return isinstance(probs, list) and len(probs) == n_lines and isinstance(audit.get("drop_prob"), (int, float))
 
 
-class RecutRefiner:
+class RecutRefiner(Refiner):
     """Decides from the recorded scores at `threshold` / `doc_threshold` (None: keep each drop decision)."""
 
     def __init__(self, audit: RunAudit, threshold: float, doc_threshold: float | None,

@@ -19,7 +19,7 @@ import fsspec
 
 from refine.document import Document
 from refine.io import read_jsonl_dir
-from refine.refiners.base import Refinement, ScopedProgram
+from refine.refiners.base import Refinement, Refiner, ScopedProgram
 
 
 class ProgramFieldError(ValueError):
@@ -80,7 +80,7 @@ class AuditIndex:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-class RecordedPrograms:
+class RecordedPrograms(Refiner):
     """A refiner that decides nothing: it hands the pipeline the programs the records carry."""
 
     name = "apply"

@@ -20,7 +20,7 @@ SCHEMA = "CREATE TABLE IF NOT EXISTS completions (key TEXT PRIMARY KEY, completi
 LOOKUP_CHUNK = 500  # SQLite limits the number of bound parameters per statement
 
 
-class CachedBackend:
+class CachedBackend(Backend):
     """Wraps a backend; `generate` asks the inner backend only for requests not seen before."""
 
     def __init__(self, inner: Backend, path: str | Path):
@@ -74,6 +74,14 @@ class CachedBackend:
         generated = dict(zip(first, fresh))
         self._store(list(generated.items()))
         return [found[key] if key in found else generated[key] for key in keys]
+
+    @property
+    def tokenizer(self):
+        return self.inner.tokenizer
+
+    @property
+    def grammar_kinds(self) -> tuple[str, ...]:
+        return self.inner.grammar_kinds
 
     def __len__(self) -> int:
         with self._lock:

@@ -19,7 +19,7 @@ import asyncio
 import os
 from typing import Sequence
 
-from .base import BackendError, Completion, Grammar, Request
+from .base import Backend, BackendError, Completion, Grammar, Request
 from .http import Poster, RequestFailed, RetryPolicy, RoundRobin, base_urls, client, probe, run_sync
 
 START_HINT = (
@@ -64,7 +64,7 @@ def completion_from(body: dict, chat: bool) -> Completion:
     )
 
 
-class OpenAIBackend:
+class OpenAIBackend(Backend):
     """Generates through `/v1/completions` and `/v1/chat/completions` of one or more servers."""
 
     def __init__(self, base_url: str, model: str | None = None, api_key: str | None = None,

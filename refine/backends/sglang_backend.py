@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Sequence
 
-from .base import BackendError, Completion, Request
+from .base import Backend, BackendError, Completion, Request
 from .http import Poster, RequestFailed, RetryPolicy, RoundRobin, base_urls, client, probe, run_sync
 from .openai_backend import grammar_fields
 
@@ -61,7 +61,7 @@ def completion_from(item: dict) -> Completion:
     )
 
 
-class SglangBackend:
+class SglangBackend(Backend):
     """Batches go to `sglang.Engine.generate` or, with `base_url`, to the server's `/generate`."""
 
     def __init__(self, model: str | None = None, base_url: str | None = None, batch_size: int = 64,

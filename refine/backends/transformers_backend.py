@@ -12,7 +12,7 @@ from typing import Sequence
 import torch
 
 from ..model_source import local_model_problem
-from .base import BackendError, Completion, Request
+from .base import Backend, BackendError, Completion, Request
 from .constrain import Constrainer, GrammarLogitsProcessor
 
 DTYPES = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float16": torch.float16,
@@ -80,7 +80,7 @@ def cut_at_stop(text: str, stops: Sequence[str]) -> str:
     return text[:cut]
 
 
-class TransformersBackend:
+class TransformersBackend(Backend):
     """A causal LM loaded from a local directory or a hub name, generating in-process."""
 
     def __init__(self, model: str, device: str | None = None, dtype: str | None = None,

@@ -32,6 +32,4 @@ class LocalExecutor:
         try:
             return pipeline.execute(plan, refiner)
         finally:
-            close = getattr(refiner, "close", None)
-            if close is not None:
-                close()
+            refiner.close()

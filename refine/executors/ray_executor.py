@@ -96,7 +96,7 @@ class Replica:
 
     def __init__(self, config: PipelineConfig, output: str, opts: RunOptions):
         refiner = build_refiner(opts)
-        if getattr(refiner, "needs_prepare", False):
+        if refiner.needs_prepare:
             raise ValueError(f"mode {opts.mode!r} needs a first pass over the whole corpus (e.g. rules with "
                              "linefreq=auto), which replicas do not run: give it a precomputed table "
                              "(--set linefreq=PATH.npz) or run it as CPU tasks (no --replicas/--model)")
@@ -109,9 +109,7 @@ class Replica:
         return self.worker.run(shard)
 
     def close(self) -> None:
-        close = getattr(self.worker.refiner, "close", None)
-        if close is not None:
-            close()
+        self.worker.refiner.close()
 
 
 class _Tasks:
@@ -247,7 +245,7 @@ class RayExecutor:
         finally:
             if slots is not None:
                 slots.close()
-            if refiner is not None and getattr(refiner, "close", None) is not None:
+            if refiner is not None:
                 refiner.close()
             if started:
                 self.ray.shutdown()

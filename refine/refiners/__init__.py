@@ -92,4 +92,9 @@ def build_refiner(opts: RunOptions) -> Refiner:
     factory = getattr(module, "from_options", None)
     if factory is None:
         raise UnknownRefiner(f"module {name} has no from_options(opts) function, so it cannot be a --mode")
-    return factory(opts)
+    refiner = factory(opts)
+    if not isinstance(refiner, Refiner):
+        raise UnknownRefiner(f"{name}.from_options returned a {type(refiner).__name__}, not a refiner: "
+                             "subclass refine.refiners.base.Refiner (write refine(docs); its other hooks "
+                             "default to nothing)")
+    return refiner

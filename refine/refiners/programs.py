@@ -16,7 +16,7 @@ from refine.chunking import chunk_documents, load_tokenizer, truncate_to_tokens
 from refine.document import Document
 from refine.refiners.budgets import PROX_CHUNK_TOKENS, PROX_DOC_TOKENS, prompt_budgets
 from refine.prompts import PROX, PromptSet, prompts_from_options
-from refine.refiners.base import Refinement, ScopedProgram
+from refine.refiners.base import Refinement, Refiner, ScopedProgram
 
 STAGES = ("doc", "chunk")
 DOC_MAX_NEW_TOKENS = 16  # "keep_doc()" / "drop_doc()" and a little slack
@@ -32,7 +32,7 @@ GRAMMAR_PREFERENCE = ("lark", "ebnf", "regex")
 MAX_CHARS_PER_TOKEN = 64  # no tokenizer's token is longer: cutting here first never changes a truncation
 
 
-class ProgramRefiner:
+class ProgramRefiner(Refiner):
     name = "programs"
 
     def __init__(
@@ -182,12 +182,11 @@ def _drops(text: str, dialect: str) -> bool:
 
 
 def _grammar(backend: Backend, stage: str, dialect: str) -> Grammar | None:
-    """The stage's decoding grammar in the first kind the backend accepts (`grammar_kinds`, default
-    lark), or None when the backend takes none."""
+    """The stage's decoding grammar in the first kind the backend accepts (`Backend.grammar_kinds`),
+    or None when the backend takes none."""
     from programs.grammar import decoding_grammar
 
-    kinds = getattr(backend, "grammar_kinds", ("lark",))
-    kind = next((k for k in GRAMMAR_PREFERENCE if k in kinds), None)
+    kind = next((k for k in GRAMMAR_PREFERENCE if k in backend.grammar_kinds), None)
     return decoding_grammar(stage, kind, dialect) if kind else None
 
 
@@ -230,5 +229,4 @@ def refiner_tokenizer(backend: Backend, opts):
     the tokenizer of `--model`."""
     if opts.extra.get("tokenizer"):
         return load_tokenizer(opts)
-    inner = getattr(backend, "inner", backend)  # under the request cache
-    return getattr(inner, "tokenizer", None) or load_tokenizer(opts)
+    return backend.tokenizer or load_tokenizer(opts)  # a CachedBackend's is the one it wraps

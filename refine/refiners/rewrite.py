@@ -29,7 +29,7 @@ from refine.pii import detect_pii, name_detector
 from refine.standins import standin_program
 from refine.refiners.budgets import PROX_CHUNK_TOKENS, prompt_budgets
 from refine.prompts import PROX, Instruction, PromptSet, load_instruction, prompts_from_options
-from refine.refiners.base import Refinement, ScopedProgram
+from refine.refiners.base import Refinement, Refiner, ScopedProgram
 
 FALLBACKS = ("keep", "drop", "programs")
 TOKEN_SLACK = 1.2  # output tokens allowed per source token, on top of the length guard's max ratio
@@ -66,7 +66,7 @@ def _job(d: int, doc: Document, chunk: Chunk) -> _Job:
     return _Job(d, chunk, first, last, "\n".join(doc.bodies[first : last + 1]))
 
 
-class RewriteRefiner:
+class RewriteRefiner(Refiner):
     name = "rewrite"
 
     def __init__(

@@ -26,7 +26,7 @@ from programs.ops import DropDoc, KeepDoc, Program, RemoveLines
 from programs.render import render
 from refine.document import Document
 from refine.linefreq import LineFrequency, host_of
-from refine.refiners.base import Refinement, ScopedProgram
+from refine.refiners.base import Refinement, Refiner, ScopedProgram
 
 # -- rule names (they appear in audits and `--set rules=...`) -------------------------------------
 LINE_RULES = (
@@ -207,7 +207,7 @@ class Verdict:
     drop_detail: str | None = None
 
 
-class RulesRefiner:
+class RulesRefiner(Refiner):
     """Heuristic rules as programs (see the module docstring). `prepare(docs)` is the hook for
     `linefreq=auto`: the pipeline calls it with the whole input once before refining."""
 

@@ -20,7 +20,7 @@ import numpy as np
 from refine.document import Document
 from refine.linefreq import LineFrequency
 from refine.options import RunOptions
-from refine.refiners.base import OptionError, Refinement
+from refine.refiners.base import OptionError, Refinement, Refiner
 from refine.tagger.infer import Tagger
 from refine.tagger.spans import absorb_blank_lines, to_programs
 
@@ -35,7 +35,7 @@ OPTIONS = {
 }
 
 
-class TaggerRefiner:
+class TaggerRefiner(Refiner):
     name = "tagger"
 
     def __init__(

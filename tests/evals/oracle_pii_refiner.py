@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 
-from refine.refiners.base import Refinement
+from refine.refiners.base import Refinement, Refiner
 
 
-class OraclePiiRefiner:
+class OraclePiiRefiner(Refiner):
     name = "oracle_pii"
 
     def __init__(self, facts_path: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from refine.backends.base import Completion, Request
+from refine.backends.base import Backend, Completion, Request
 
 Answer = str | Completion | Callable[[Request], "str | Completion"]
 
@@ -16,7 +16,7 @@ def prompt_text(request: Request) -> str:
     return "\n".join(m["content"] for m in request.messages)
 
 
-class FakeBackend:
+class FakeBackend(Backend):
     model = "fake"
 
     def __init__(self, rules: Sequence[tuple[str, Answer]], default: Answer = "keep_chunk()"):

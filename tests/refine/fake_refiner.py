@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import time
 
-from refine.refiners.base import Refinement, ScopedProgram
+from refine.refiners.base import Refinement, Refiner, ScopedProgram
 
 
-class FakeRefiner:
+class FakeRefiner(Refiner):
     name = "fake"
 
     def __init__(self, delay: float = 0.0, fail_on: str | None = None):

@@ -4,10 +4,10 @@ for documents holding "BAD" (an out-of-range error). Tests use it to see which s
 
 from __future__ import annotations
 
-from refine.refiners.base import Refinement, ScopedProgram
+from refine.refiners.base import Refinement, Refiner, ScopedProgram
 
 
-class NumberingRefiner:
+class NumberingRefiner(Refiner):
     name = "numbering"
 
     def __init__(self, base: int):

@@ -4,7 +4,7 @@ tagger does (`remove_probs`, `drop_prob`), so `refine recut` can be checked agai
 
 from __future__ import annotations
 
-from refine.refiners.base import Refinement
+from refine.refiners.base import Refinement, Refiner
 from refine.tagger.spans import absorb_blank_lines, to_programs
 
 
@@ -21,7 +21,7 @@ def doc_prob(text: str) -> float:
     return 0.95 if "BUY NOW" in text else (0.55 if "maybe spam" in text else 0.05)
 
 
-class ProbRefiner:
+class ProbRefiner(Refiner):
     name = "prob"
 
     def __init__(self, threshold: float = 0.5, doc_threshold: float = 0.5, stages=("doc", "chunk")):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 
 from refine.backends import build_backend
-from refine.backends.base import Completion, Grammar, Request
+from refine.backends.base import Backend, Completion, Grammar, Request
 from refine.backends.cache import CachedBackend
 from refine.options import RunOptions
 
 
-class CountingBackend:
+class CountingBackend(Backend):
     """Answers from the prompt and counts what it was asked; 'fail' prompts come back as errors."""
 
     def __init__(self, model: str = "m"):
