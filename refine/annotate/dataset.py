@@ -16,25 +16,12 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from programs.lines import line_body, split_lines
-from programs.ops import OP_NAMES, DropDoc, KeepChunk, KeepDoc, Program, RemoveLines, RemoveStr
+from programs.ops import DropDoc, KeepChunk, KeepDoc, Program, RemoveLines, RemoveStr
+from programs.render import render
 from refine.refiners.budgets import PROX_CHUNK_TOKENS, PROX_DOC_TOKENS
 
 ROWS_FILE = "train.jsonl"
 STATS_FILE = "stats.json"
-
-
-def render_program(program: Program) -> str:
-    """Program text, one call per line with keyword arguments (ProX's released format)."""
-    try:
-        from programs.render import render  # the language's own renderer, once it exists
-    except ImportError:
-        return "\n".join(_render_op(op) for op in program.ops)
-    return render(program)
-
-
-def _render_op(op) -> str:
-    args = {name: getattr(op, name) for name in op.__slots__}
-    return f"{OP_NAMES[type(op)]}(" + ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in args.items()) + ")"
 
 
 def labels_from_program(text: str, program: Program) -> list[int]:
@@ -116,14 +103,14 @@ def document_rows(prompter: Prompter, *, id: str, text: str, labels, doc_label: 
     heavy = {"text": text, "labels": labels, **{k: v for k, v in extra.items() if k in DOC_ONLY}}
     rows = [{"id": f"{id}/doc", "doc_id": id, "stage": "doc", "system": prompter.system,
              "prompt": prompter.doc_prompt(text),
-             "program": render_program(Program((DropDoc(),) if doc_label else (KeepDoc(),))), "scope": None,
+             "program": render(Program((DropDoc(),) if doc_label else (KeepDoc(),))), "scope": None,
              **shared, **heavy}]
     if doc_label:
         return rows
     for k, chunk in enumerate(prompter.chunks(text)):
         program = program_from_labels(labels, remove_strs, chunk.scope)
         rows.append({"id": f"{id}/chunk{k}", "doc_id": id, "stage": "chunk", "system": prompter.system,
-                     "prompt": prompter.chunk_prompt(chunk), "program": render_program(program),
+                     "prompt": prompter.chunk_prompt(chunk), "program": render(program),
                      "scope": list(chunk.scope), **shared})
     return rows
 

@@ -12,11 +12,11 @@ import programs
 from programs.apply import apply
 from programs.lines import split_lines
 from programs.ops import KeepChunk, Program, RemoveLines, RemoveStr
+from programs.render import render
 from refine.annotate import boilerplate as B
 from refine.annotate import negatives as N
 from refine.annotate import sources as S
-from refine.annotate.dataset import (Prompter, Stats, labels_from_program, load_annotations, program_from_labels,
-                                     render_program)
+from refine.annotate.dataset import Prompter, Stats, labels_from_program, load_annotations, program_from_labels
 from refine.annotate.experts import annotate_edits, annotate_programs, parse_judgement
 from refine.annotate.synthetic import generate_synthetic, label_runs, write_synthetic
 from refine.document import Document
@@ -180,7 +180,7 @@ def test_written_dataset_rows_and_stats_agree(tmp_path, cache):
         lo, hi = row["scope"]
         assert row["prompt"].startswith("[doc]\n") and row["prompt"].endswith("\n[/doc]")
         assert f"[{lo:03d}]" in row["prompt"] and f"[{hi + 1:03d}]" not in row["prompt"]
-        expected = render_program(program_from_labels(doc["labels"], (), (lo, hi))).splitlines()
+        expected = render(program_from_labels(doc["labels"], (), (lo, hi))).splitlines()
         written = row["program"].splitlines()
         assert [l for l in written if l.startswith("remove_lines")] == [l for l in expected if l.startswith("remove_lines")]
         assert written == ["keep_chunk()"] or all(l.startswith(("remove_lines", "remove_str")) for l in written)
@@ -273,7 +273,7 @@ def test_edits_expert_derives_programs_and_rejects_rewrites():
     assert by_id["a/doc"]["labels"] == [1, 0, 0, 1]
     program = Program((RemoveStr(2, " Share"), RemoveLines(0, 0), RemoveLines(3, 3)))
     assert apply(PAGE, program).text == edits["a"]
-    assert by_id["a/chunk0"]["program"] == render_program(Program(program.ops, (0, 3)))
+    assert by_id["a/chunk0"]["program"] == render(Program(program.ops, (0, 3)))
     assert by_id["d/doc"]["doc_label"] == 1
     assert stats.rejected == Counter({"edit_not_deletion": 1, "no_edit": 1})
 
