@@ -25,6 +25,11 @@ mkdir -p "$WORK"
   --max-minutes "$MINUTES" --save-steps 20 --eval-fraction 0.01 --eval-limit 2 --device cpu
 mkdir -p "$ADAPTER"
 cp "$WORK/model/adapter/adapter_config.json" "$WORK/model/adapter/adapter_model.safetensors" "$ADAPTER/"
-cp "$WORK/model/train.json" "$ADAPTER/train.json"
+"$BIN/python" - "$WORK/model/train.json" "$ADAPTER/train.json" <<'EOF'
+import json, sys
+record = json.load(open(sys.argv[1]))
+record["data"] = "realweb train_raw.jsonl.gz, sources dragnet + readability (refine annotate --expert labels)"
+open(sys.argv[2], "w").write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+EOF
 cp "$WORK/model/eval.json" "$ADAPTER/eval_train_split.json" 2>/dev/null || true
 echo "adapter written to $ADAPTER ($(du -sh "$ADAPTER" | cut -f1))"

@@ -111,3 +111,43 @@ def test_read_record_and_budgets_of_a_named_adapter(monkeypatch, tmp_path):
     monkeypatch.setitem(named_models.NAMED, "x-programs", Adapter("smollm2-135m", "x"))
     assert read_record("x-programs")["inference"]["chunk_tokens"] == 321
     assert prompt_budgets(RunOptions(mode="programs", model="x-programs")) == (321, 654)
+
+
+def test_train_lora_writes_an_adapter_that_loads_by_name(cache, tmp_path, monkeypatch):
+    """`refine train --lora` leaves `adapter/` beside the merged model; registered as a named adapter over
+    its base, it resolves to the same model."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from refine.annotate.dataset import Stats, write_dataset
+    from refine.annotate.labels import annotate_labels
+    from refine.document import Document
+    from refine.train import generative, sft
+
+    text = "Home | News\nLog in\n" + "The council approved the new rail budget after a long debate. " * 8 + "\nShare this"
+    docs = [Document(f"p{i}", text, {"content": [0, 0, 1, 0]}) for i in range(3)]
+    stats = Stats()
+    write_dataset(annotate_labels(docs, stats, min_content_words=5), tmp_path / "ann", stats)
+    settings = generative.GenerativeSettings(from_config="tiny", lora=True, lora_r=4, lora_alpha=8, eval_fraction=0.0,
+                                             sft=sft.SFTConfig(max_steps=2, batch_size=2, lr=1e-2, max_length=256))
+    trained = generative.train_generative(tmp_path / "ann", tmp_path / "model", settings)
+    adapter = trained.model_dir / generative.ADAPTER_DIR
+    assert (adapter / "adapter_model.safetensors").is_file()
+    assert (adapter / "adapter_model.safetensors").stat().st_size < (trained.model_dir / "model.safetensors").stat().st_size
+
+    start = trained.model_dir / sft.CHECKPOINTS / sft.START
+    monkeypatch.setattr(named_models, "gguf_file", lambda entry: start / "config.json")
+    monkeypatch.setattr(named_models, "_convert_gguf", lambda gguf, out: shutil.copytree(start, out, dirs_exist_ok=True))
+    monkeypatch.setitem(named_models.NAMED, "tiny-base", PackagedGGUF("tiny-weights", "tiny_weights", "x.gguf"))
+    shipped = tmp_path / "adapters" / "tiny-programs"
+    shutil.copytree(adapter, shipped)
+    shutil.copyfile(trained.model_dir / "train.json", shipped / "train.json")
+    monkeypatch.setattr(named_models, "ADAPTERS", tmp_path / "adapters")
+    monkeypatch.setitem(named_models.NAMED, "tiny-programs", Adapter("tiny-base", "tiny-programs"))
+
+    ids = torch.tensor([[1, 5, 9, 12, 3]])
+    with torch.no_grad():
+        want = AutoModelForCausalLM.from_pretrained(trained.model_dir)(input_ids=ids).logits
+        got = AutoModelForCausalLM.from_pretrained(named_models.resolve("tiny-programs"))(input_ids=ids).logits
+    assert torch.allclose(got, want, atol=1e-4)
+    assert named_models.record("tiny-programs")["inference"] == trained.record["inference"]
