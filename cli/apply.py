@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import fsspec
 import typer
 
 from cli.common import (
     Dialect, ForceOption, IdFieldOption, LimitOption, MaxErrorsOption, MinKeptRatioOption, MinWordsOption,
     OutputArgument,
     OnError, OnErrorOption, OutputFormat, OutputFormatOption, ResumeOption, ShardSizeOption, TextFieldOption,
-    command_started, die, execute, pipeline_config,
+    command_started, die, execute, is_dir, pipeline_config,
 )
 from refine.outdir import run_info
 from refine.replay import AuditIndex, RecordedPrograms
@@ -56,7 +55,7 @@ def apply(
         "min_words": min_words, "text_field": text_field, "id_field": id_field, "shard_size": shard_size,
         "output_format": output_format.value, "limit": limit, "batch_size": batch_size})
 
-    if programs is not None and not _is_dir(programs):
+    if programs is not None and not is_dir(programs):
         die(f"audit directory not found: {programs!r} (give an earlier run's OUTPUT/programs)")
 
     def make_refiner() -> RecordedPrograms:
@@ -69,8 +68,3 @@ def apply(
         return RecordedPrograms(program_field, audit)
 
     execute("apply", input, output, config, record, make_refiner, started=started)
-
-
-def _is_dir(path: str) -> bool:
-    fs, root = fsspec.core.url_to_fs(path)
-    return fs.isdir(root)

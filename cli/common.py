@@ -174,7 +174,7 @@ def execute(command: str, input_spec: str, output: str, config: PipelineConfig, 
     non-zero on failure. `started` (time.monotonic()) is when the command began: the summary's wall time."""
     started = time.monotonic() if started is None else started
     pipeline = Pipeline(config, RichProgress(err_console, description=command))
-    if _is_file(output):
+    if is_file(output):
         die(f"OUTPUT {output!r} is a file; give a directory (a new one, or an earlier run's output)")
     try:
         plan = pipeline.prepare(input_spec, output, record)
@@ -251,9 +251,19 @@ def first_quarantined(output: str) -> str | None:
     return f"row {row.get('row')} of {row.get('source')}: {row.get('message') or row.get('reason')}"
 
 
-def _is_file(path: str) -> bool:
+def is_file(path: str) -> bool:
+    """Whether `path` (local or remote) is a file; False too when it cannot be reached."""
+    return _path_is(path, "file")
+
+
+def is_dir(path: str) -> bool:
+    """Whether `path` (local or remote) is a directory; False too when it cannot be reached."""
+    return _path_is(path, "dir")
+
+
+def _path_is(path: str, kind: str) -> bool:
     try:
         fs, root = fsspec.core.url_to_fs(path)
-        return fs.isfile(root)
+        return fs.isfile(root) if kind == "file" else fs.isdir(root)
     except (ImportError, ValueError, OSError):
-        return False  # an unreachable OUTPUT is reported where it is first used
+        return False  # an unreachable path is reported where it is first used
