@@ -67,7 +67,11 @@ def main() -> None:
     result = train(lm, tokenizer, examples, config, out, on_log=log)
     ensure_stops(lm, tokenizer)
     adapter = out / "adapter"
-    lm.save_pretrained(adapter)  # the peft adapter alone
+    lm.save_pretrained(adapter)  # the peft adapter alone, its base named (not this machine's cache path)
+    config_path = adapter / "adapter_config.json"
+    adapter_config = json.loads(config_path.read_text(encoding="utf-8"))
+    adapter_config["base_model_name_or_path"] = "smollm2-135m"
+    config_path.write_text(json.dumps(adapter_config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     lm.generation_config.save_pretrained(adapter)
     record = {
         "kind": "rewrite", "instruction": "pii", "base": "smollm2-135m",

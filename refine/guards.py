@@ -104,6 +104,12 @@ def _name_swap(source: str, change: Change) -> bool:
     return re.search(rf"\b{re.escape(old[0])} [A-Z][a-z]+|[A-Z][a-z]+ {re.escape(old[0])}\b", source) is not None
 
 
+def name_swaps(source: str, rewrite: str) -> list[str]:
+    """Source texts that the rewrite swapped as names (see `_name_swap`): what a model took for a
+    person's name, even where the detector found none."""
+    return [source[c.src_start:c.src_end] for c in changes(source, rewrite) if _name_swap(source, c)]
+
+
 def _allowed(source: str, rewrite: str, spans: list[tuple[int, int]] | None = None) -> list[Change]:
     """The changes a PII rewrite may make: replacing detected personal data, or swapping a name-shaped
     run (names a regex cannot detect)."""

@@ -55,6 +55,7 @@ NAMED: dict[str, PackagedGGUF | Adapter] = {
                                  "SmolLM2-135M-Instruct (Apache-2.0), 134.5M parameters"),
     "smollm2-135m-programs": Adapter("smollm2-135m", "smollm2-135m-programs",
                                      "the program refiner: LoRA fine-tuned on realweb line labels"),
+    "smollm2-135m-pii": Adapter("smollm2-135m", "smollm2-135m-pii", "the PII rewriter (--mode rewrite --instruction pii)"),
 }
 
 

@@ -24,7 +24,7 @@ from refine.chunking import Chunk, chunk_documents
 from refine.document import Document
 from programs.apply import apply
 from programs.render import render
-from refine.guards import GuardSpec, check, describe_failures, no_placeholders, pii_removed, spec_for
+from refine.guards import GuardSpec, check, describe_failures, name_swaps, no_placeholders, pii_removed, spec_for
 from refine.pii import detect_pii, name_detector
 from refine.standins import standin_program
 from refine.refiners.budgets import PROX_CHUNK_TOKENS, prompt_budgets
@@ -51,6 +51,7 @@ class _Job:
     failures: str = ""
     standins: dict | None = None  # the stand-in program's audit, when it was tried
     names: tuple[str, ...] = ()  # person names detected anywhere in the document (PII guards)
+    model_names: tuple[str, ...] = ()  # what failed rewrites swapped as names (used by the stand-in program)
 
     @property
     def blank(self) -> bool:
@@ -148,20 +149,27 @@ class RewriteRefiner(Refiner):
             if passed:
                 job.accepted = rewrite
             else:
+                if self.standins:
+                    job.model_names = tuple(dict.fromkeys(job.model_names + tuple(name_swaps(job.source, rewrite))))
                 job.failures = describe_failures(results)
                 failed.append(job)
         return failed
 
     def _standins(self, doc: Document, job: _Job) -> None:
         """The chunk's detected personal data replaced by a stand-in program, accepted when the PII guards
-        pass on its result (a chunk whose detector finds nothing is left to the fallback)."""
-        spans = detect_pii(job.source, known_names=job.names)
+        pass on its result (a chunk whose detector finds nothing is left to the fallback). The names the
+        model's failed rewrites swapped count as names too: the model often knows a name in running
+        prose that the regexes cannot see (and sometimes takes a public figure for one)."""
+        names = tuple(dict.fromkeys(job.names + job.model_names))
+        spans = detect_pii(job.source, known_names=names)
         program = standin_program(doc.id, job.source, spans)
         result = apply(job.source, program).text if program.ops else job.source
-        guards = [pii_removed(job.source, result, job.names), no_placeholders(job.source, result)]
+        guards = [pii_removed(job.source, result, names), no_placeholders(job.source, result)]
         passed = bool(spans) and all(g.passed for g in guards)
         job.standins = {"program": render(program), "detected": len(spans), "passed": passed,
                         "guards": [g.to_dict() for g in guards]}
+        if job.model_names:
+            job.standins["names_from_model"] = list(job.model_names)
         if passed:
             job.accepted = result
 

@@ -136,3 +136,15 @@ def test_a_value_inside_a_longer_word_is_left_out_of_the_program():
     spans = [PiiSpan("name", 3, 7, "Berg")]
     assert standin_program("d", text, spans).ops == ()
     assert len(standin_program("d", "Ms Berg lives in Oslo.", spans).ops) == 1
+
+
+def test_names_a_failed_rewrite_swapped_are_replaced_by_the_stand_in_program():
+    source = "Last week Julia Schmidt wrote to the committee in 2019. Call 555-867-5309."
+    # swaps the prose name (which no regex detects) but loses the year: fails, twice
+    bad = "Last week Nora Brandt wrote to the committee. Call 555-201-7788."
+    ref, _ = run(bad, doc_text=source)
+    (chunk,) = ref.audit["chunks"]
+    assert "numbers_kept" in ref.audit["fired"] and ref.audit["done"] == "standins"
+    assert chunk["standins"]["names_from_model"] == ["Julia Schmidt"]
+    assert "Julia" not in ref.rewrite and "Schmidt" not in ref.rewrite and "2019" in ref.rewrite
+    assert ref.rewrite.startswith("Last week " + standin("d1", PiiSpan("name", 0, 13, "Julia Schmidt")) + " wrote")
