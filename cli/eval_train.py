@@ -132,11 +132,8 @@ def probe(
     private accuracy should fall to chance."""
     from pathlib import Path
 
-    from evals.corpus import read_refined
-    from evals.privacy_probe import ProbeSettings, make_probe, oracle_rewrite, refine_corpus, run_probe, write_probe
+    from evals.privacy_probe import ProbeSettings, make_probe, oracle_rewrite, run_probe, write_probe
     from evals.probe_report import write_probe_report
-    from cli.run import apply_settings
-    from refine.options import RunOptions
 
     try:
         generated = make_probe(per_attribute=per_attribute, repeats=repeats, seed=probe_seed)
@@ -151,22 +148,13 @@ def probe(
     raw_texts = {d["id"]: d["text"] for d in generated.documents}
     corpora = {"raw": raw_texts}
     if model or mode:
-        try:
-            opts = apply_settings(RunOptions(
-                mode=mode or "rewrite", model=model, backend=backend, base_url=base_url, api_key=api_key,
-                instruction=instruction, cache=str(Path(output) / "refined" / "cache.sqlite")), set_ or [])
-            refined = str(refine_corpus(corpus, Path(output) / "refined", opts))
-        except (ImportError, OSError, ValueError, RuntimeError) as e:
-            die(f"cannot refine the probe corpus ({mode or 'rewrite'} mode): {e}")
+        from refine.options import RunOptions
+
+        refined = _refine_probe(corpus, Path(output) / "refined", RunOptions(
+            mode=mode or "rewrite", model=model, backend=backend, base_url=base_url, api_key=api_key,
+            instruction=instruction, cache=str(Path(output) / "refined" / "cache.sqlite")), set_ or [])
     if refined:
-        try:
-            texts = read_refined(refined).texts
-        except InputError as e:
-            die(f"--refined: {e}")
-        if not set(texts) & set(raw_texts):
-            die(f"--refined {refined!r} shares no ids with the probe corpus {corpus}: refine that file "
-                "(generated with the same --per-attribute, --repeats and --probe-seed)")
-        corpora["refined"] = {doc_id: texts.get(doc_id, "") for doc_id in raw_texts}  # missing: dropped
+        corpora["refined"] = _refined_probe_texts(refined, raw_texts, corpus)
     if oracle:
         corpora["oracle"] = oracle_rewrite(generated)
     if len(corpora) == 1:
@@ -185,3 +173,28 @@ def probe(
                       f"leaked {row['leaked_answers']['private']}/{report['facts']['private']} private",
                       highlight=False)
     note(f"report: {paths['html']} (and report.md, report.json)")
+
+
+def _refine_probe(corpus, out_dir, opts, settings: list[str]) -> str:
+    """Refine the probe corpus here (`--model`/`--mode`), as `refine run` would; the output directory."""
+    from cli.run import apply_settings
+    from evals.privacy_probe import refine_corpus
+
+    try:
+        return str(refine_corpus(corpus, out_dir, apply_settings(opts, settings)))
+    except (ImportError, OSError, ValueError, RuntimeError) as e:
+        die(f"cannot refine the probe corpus ({opts.mode} mode): {e}")
+
+
+def _refined_probe_texts(refined: str, raw_texts: dict[str, str], corpus) -> dict[str, str]:
+    """Each probe document's refined text ("" for one the refiner dropped), from `--refined`."""
+    from evals.corpus import read_refined
+
+    try:
+        texts = read_refined(refined).texts
+    except InputError as e:
+        die(f"--refined: {e}")
+    if not set(texts) & set(raw_texts):
+        die(f"--refined {refined!r} shares no ids with the probe corpus {corpus}: refine that file "
+            "(generated with the same --per-attribute, --repeats and --probe-seed)")
+    return {doc_id: texts.get(doc_id, "") for doc_id in raw_texts}  # missing: dropped
