@@ -3,8 +3,8 @@
 `derive(raw, edited)` aligns the lines of the two texts (difflib, `autojunk=False`; lines compare by
 body and by whether they end in a newline, so "\r\n" vs "\n" still aligns; long documents are first
 cut at lines unique in both, as patience diff does, because difflib is quadratic between matches).
-Edited lines the diff leaves unmatched go to the first raw line they can be cut from, else to a
-nearby raw line they resemble (most of their words, in order). Then:
+Edited lines the diff leaves unmatched go, one at a time in order, to the first raw line they can be
+cut from, else to a nearby raw line they resemble (most of their words, in order). Then:
 
 - Raw lines with no edited line are deleted; consecutive ones become one `remove_lines`.
 - An edited line cut from its raw line becomes `remove_str` calls, each deleting a string unique
@@ -29,11 +29,13 @@ With no deletion at all the program is `keep_chunk()`, the explicit "leave it" a
 
 If the alignment leaves edits unexpressed, a second, greedy one (each edited line to the first raw
 line it can be cut from) is tried and the better kept: the diff's longest-match alignment can pair
-an edited line with an identical but wrong raw line.
+an edited line with an identical but wrong raw line. Where every edited line is cut from a raw line
+in order (and each from one within WINDOW lines of the last), the greedy one finds such an order.
 """
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections import Counter
 from difflib import SequenceMatcher
@@ -66,8 +68,9 @@ def derive(raw: str, edited: str, max_unexpressed_chars: int = 20, min_deleted_c
     aligner = _Aligner(split_lines(raw), split_lines(edited))
     plan = aligner.build(aligner.by_diff())
     if plan.needs_retry and len(aligner.raw_bodies) <= GREEDY_MAX_LINES:
-        other = aligner.build(aligner.greedy())
-        if other.unexpressed_chars < plan.unexpressed_chars:
+        match = aligner.greedy(give_up=plan.unexpressed_chars)
+        other = aligner.build(match) if match is not None else None
+        if other is not None and other.unexpressed_chars < plan.unexpressed_chars:
             plan = other
 
     reason = None
@@ -105,19 +108,14 @@ class _Aligner:
         self.edited_lines = edited_lines
         self.raw_bodies = [line_body(line) for line in raw_lines]
         self.edited_bodies = [line_body(line) for line in edited_lines]
-        self._cuts: dict[tuple[int, int, bool], list[str] | None] = {}
+        self._cuts: dict[tuple[int, int], list[str] | None] = {}
 
-    def cuts(self, i: int, j: int, thorough: bool = False) -> list[str] | None:
-        """The `remove_str` strings turning raw body i into edited body j, or None. Aligning tries
-        many pairs, so it asks for a quick search; the pairs aligned get the thorough one."""
-        key = (i, j, thorough)
-        if key not in self._cuts:
-            found = self._cuts.get((i, j, False)) if thorough else None
-            if found is None:
-                found = line_deletions(self.raw_bodies[i], self.edited_bodies[j],
-                                       budget=256 if thorough else 32, shortest=thorough)
-            self._cuts[key] = found
-        return self._cuts[key]
+    def cuts(self, i: int, j: int) -> list[str] | None:
+        """The `remove_str` strings turning raw body i into edited body j, or None (remembered: the
+        alignment asks about a pair, and the plan asks again)."""
+        if (i, j) not in self._cuts:
+            self._cuts[i, j] = line_deletions(self.raw_bodies[i], self.edited_bodies[j])
+        return self._cuts[i, j]
 
     def by_diff(self) -> list[int | None]:
         # Lines compare by body and by whether they end a line: "\r\n" vs "\n" still aligns, while
@@ -132,35 +130,55 @@ class _Aligner:
                 self._fill(match, i1, i2, j1, j2)
         return match
 
-    def greedy(self) -> list[int | None]:
+    def greedy(self, give_up: int) -> list[int | None] | None:
+        """The whole text aligned by `_fill`; None once `give_up` edited lines are cut from no raw
+        line: each such line (all but never) leaves a char unexpressed, so this cannot beat a plan
+        with that many, and trying every raw line in reach for them is the costly part."""
         match: list[int | None] = [None] * len(self.edited_bodies)
-        self._fill(match, 0, len(self.raw_bodies), 0, len(self.edited_bodies))
+        if not self._fill(match, 0, len(self.raw_bodies), 0, len(self.edited_bodies), give_up):
+            return None
         return match
 
-    def _fill(self, match: list[int | None], i1: int, i2: int, j1: int, j2: int) -> None:
-        """Match edited lines j1..j2 to raw lines i1..i2, each pass taking the first raw line that
-        fits among those its neighbours leave: cut from it with the same line end, cut from it,
-        then merely similar to it (a replacement)."""
-        for fits, window in ((self._cut_same_end, WINDOW), (self._cut, WINDOW), (self._similar, SIMILAR_WINDOW)):
-            nxt = [i2] * (j2 - j1 + 1)
-            for j in range(j2 - 1, j1 - 1, -1):
-                nxt[j - j1] = nxt[j - j1 + 1] if match[j] is None else match[j]
-            prev = i1 - 1
-            for j in range(j1, j2):
-                if match[j] is not None:
-                    prev = match[j]
-                    continue
-                for i in range(prev + 1, min(nxt[j - j1 + 1], prev + 1 + window)):
-                    if fits(i, j):
-                        match[j] = prev = i
-                        break
+    def _fill(self, match: list[int | None], i1: int, i2: int, j1: int, j2: int,
+              give_up: int | None = None) -> bool:
+        """Match edited lines j1..j2 to raw lines i1..i2: each in turn to the first raw line after the
+        previous one's that it can be cut from, then each left to one it merely resembles (a
+        replacement) among those its neighbours leave. Cuts are settled line by line with the full
+        search: first fits find an order whenever one exists (within WINDOW), while settling the
+        easy fits of all lines first lets a later line take the raw line an earlier one needs.
+        False if `give_up` lines find no cut."""
+        if not self._first_fits(match, i1, i2, j1, j2, self._cut, WINDOW, give_up):
+            return False
+        self._first_fits(match, i1, i2, j1, j2, self._similar, SIMILAR_WINDOW)
+        return True
+
+    @staticmethod
+    def _first_fits(match: list[int | None], i1: int, i2: int, j1: int, j2: int, fits, window: int,
+                    give_up: int | None = None) -> bool:
+        """Each unmatched edited line in j1..j2, in order, to the first raw line that `fits` it
+        between its matched neighbours' (at most `window` past the previous); False, stopping, once
+        `give_up` lines fit none."""
+        nxt = [i2] * (j2 - j1 + 1)
+        for j in range(j2 - 1, j1 - 1, -1):
+            nxt[j - j1] = nxt[j - j1 + 1] if match[j] is None else match[j]
+        prev = i1 - 1
+        unplaced = 0
+        for j in range(j1, j2):
+            if match[j] is not None:
+                prev = match[j]
+                continue
+            for i in range(prev + 1, min(nxt[j - j1 + 1], prev + 1 + window)):
+                if fits(i, j):
+                    match[j] = prev = i
+                    break
+            else:
+                unplaced += 1
+                if give_up is not None and unplaced >= give_up:
+                    return False
+        return True
 
     def _cut(self, i: int, j: int) -> bool:
-        return self.cuts(i, j, thorough=True) is not None
-
-    def _cut_same_end(self, i: int, j: int) -> bool:
-        ends = len(self.raw_lines[i]) > len(self.raw_bodies[i]), len(self.edited_lines[j]) > len(self.edited_bodies[j])
-        return ends[0] == ends[1] and self.cuts(i, j) is not None
+        return self.cuts(i, j) is not None
 
     def _similar(self, i: int, j: int) -> bool:
         """Worth pairing as one edited line rather than a deletion plus an insertion."""
@@ -215,7 +233,7 @@ class _Aligner:
                 continue
             next_raw = i
             if rb[i] != eb[j]:
-                cuts = self.cuts(i, j, thorough=True)
+                cuts = self.cuts(i, j)
                 if cuts is None:
                     cuts, spans = partial_deletions(rb[i], eb[j])
                     unexpressed.extend(dict(span, line=i) for span in spans)
@@ -290,30 +308,33 @@ def line_deletions(body: str, target: str, budget: int = 256, shortest: bool = T
     if _leftmost_subsequence(body, target) is None:
         return None
     steps: dict[str, _Memo] = {}  # the search by number of cuts revisits texts
-    dead_ends: set[tuple[str, int]] = set()  # different orders of the same cuts meet at the same text
+    # Different orders of the same cuts meet at the same text: the most cuts in which it is known
+    # (searched to the end, within budget) not to reach `target`; inf: in any number. The second
+    # search skips what the first settled (a text one cut away is the first search's first step).
+    dead: dict[str, float] = {}
     tries = [0]
 
-    def search(body: str, depth: int) -> list[str] | None:
+    def search(body: str, depth: float) -> list[str] | None:
         if body == target:
             return []
         if depth == 1:
             last = _single_cut(body, target)
             return None if last is None else [body[last[0]:last[0] + last[1]]]
-        if depth == 0 or (body, depth) in dead_ends or tries[0] <= 0:
+        if depth == 0 or dead.get(body, 0) >= depth or tries[0] <= 0:
             return None
         tries[0] -= 1
         if body not in steps:
             steps[body] = _Memo(_unique_steps(body, target))
         for at, length in steps[body]:
-            rest = search(body[:at] + body[at + length:], depth - 1 if depth > 0 else depth)
+            rest = search(body[:at] + body[at + length:], depth - 1)
             if rest is not None:
                 return [body[at:at + length], *rest]
         if tries[0] > 0:
-            dead_ends.add((body, depth))
+            dead[body] = depth
         return None
 
     tries[0] = budget
-    found = search(body, -1)  # -1: any number of cuts
+    found = search(body, math.inf)  # any number of cuts
     if found is None and shortest:
         tries[0] = budget
         for depth in range(2, SHORTEST_MAX + 1):

@@ -4,7 +4,7 @@ import sys
 import time
 from unittest.mock import patch
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from programs.apply import apply, find_unique
@@ -193,6 +193,8 @@ def deletion_edits(draw):
 
 @settings(max_examples=300, deadline=None)
 @given(deletion_edits())
+# the diff pairs "the" with raw line 0; "a t ta", before it, comes from line 1 (found by the full search only)
+@example(("the\na cat cat cat on a ta\nthe\n", "a t ta\nthe\n"))
 def test_apply_of_derive_reproduces_any_deletion_edit(pair):
     raw, edited = pair
     d = derive(raw, edited)
@@ -216,6 +218,8 @@ def test_consecutive_deleted_lines_become_one_range(pair):
 
 @settings(max_examples=100, deadline=None)
 @given(deletion_edits())
+# the same with anchors: "the Shar at" comes from raw line 1 (found by the full search only)
+@example(("the\nthe Share the cat Share cat\nthe\nthe\nthe", "the Shar at\nthe\nthe"))
 def test_anchored_line_diff_keeps_the_identity(pair):
     # long documents are diffed between anchors (lines unique in both): force it on short ones
     raw, edited = pair
