@@ -280,33 +280,81 @@ def _use(page: _Page, used: list[str], choices: list[B.Template], ctx: B.Ctx) ->
     used.append(template.name)
 
 
-def _positive(pools: _Pools, rng: random.Random, index: int, sid: str) -> Sample:
+class _Chrome:
+    """Places boilerplate templates around a page's content, as its layout and kit say."""
+
+    def __init__(self, pools: _Pools, ctx: B.Ctx, page: _Page, kit: str | None, title_line: str | None,
+                 title_at: str | None):
+        self.pools, self.ctx, self.page, self.kit = pools, ctx, page, kit
+        self.title_line, self.title_at = title_line, title_at
+        self.used: list[str] = []
+
+    def maybe(self, slot: str, p: float, k: int = 1) -> None:
+        for _ in range(k):
+            if self.ctx.rng.random() < p:
+                _use(self.page, self.used, _chrome(self.pools, self.ctx, slot, self.kit), self.ctx)
+
+    def add_title(self, at: str) -> None:
+        if self.title_line is not None and self.title_at == at:
+            self.page.add([self.title_line], False, "content:title")
+
+    def before(self, layout: str, rng: random.Random) -> tuple[str | None, bool]:
+        """Chrome above the content; for a light layout, its one slot and whether it went on top."""
+        slot, place_top = None, False
+        if layout == "light":
+            slot = rng.choice(("header", "footer", "post", "pre", "banner"))
+            place_top = slot in ("header", "pre", "banner") and rng.random() < 0.7
+            if place_top:
+                self.maybe(slot, 1.0)
+            self.add_title("before_pre")
+            self.add_title("after_pre")
+        elif layout != "plain":
+            self.maybe("banner", 0.15)
+            if self.kit:
+                self.maybe("header", 0.9)
+                self.maybe("header", 0.25)
+            else:
+                for p in (0.5, 0.5, 0.35, 0.2):
+                    self.maybe("header", p)
+            self.maybe("sidebar", 0.2 if self.kit is None else 0.5)
+            self.add_title("before_pre")
+            self.maybe("pre", 0.45)
+            self.add_title("after_pre")
+            self.maybe("pre", 0.15)
+        else:
+            self.add_title("before_pre")
+            self.add_title("after_pre")
+        return slot, place_top
+
+    def after(self, layout: str, slot: str | None, place_top: bool, rng: random.Random) -> None:
+        """Chrome below the content."""
+        if layout == "light":
+            if not place_top:
+                self.maybe(slot, 1.0)
+        elif layout != "plain":
+            for p in (0.45, 0.3, 0.2):
+                self.maybe("post", p)
+            self.maybe("sidebar", 0.3, k=rng.randint(1, 3))
+            for p in (0.8, 0.5, 0.3):
+                self.maybe("footer", p)
+            self.maybe("banner", 0.12)
+
+
+def _source_docs(pools: _Pools, rng: random.Random) -> tuple[str, list[CleanDoc]]:
+    """One source, and one to four windows of its documents (more while the page is short)."""
     source = rng.choice(pools.source_names)
     docs_of = pools.docs[source]
-    doc = _window(docs_of[rng.randrange(len(docs_of))], rng)
-    docs = [doc]
+    docs = [_window(docs_of[rng.randrange(len(docs_of))], rng)]
     while sum(len(t) for d in docs for _, t in d.blocks) < 500 and rng.random() < 0.6 and len(docs) < 4:
         docs.append(_window(docs_of[rng.randrange(len(docs_of))], rng))
-    style = _Style.draw(rng)
-    headings = [t for d in docs for k, t in d.blocks if k == HEADING][:10]
-    ctx = B.Ctx(rng, B.Site.make(rng), doc.title, _topics(doc, rng), rng.sample(pools.titles, min(40, len(pools.titles))), headings)
+    return source, docs
 
-    r = rng.random()
-    layout = "plain" if r < 0.08 else "light" if r < 0.25 else "generic" if r < 0.75 else "kit"
-    kit = rng.choice(pools.kits) if layout == "kit" else None
-    if kit:
-        layout = f"kit:{kit}"
-    page, used = _Page(), []
 
-    def maybe(slot: str, p: float, k: int = 1) -> None:
-        for _ in range(k):
-            if rng.random() < p:
-                _use(page, used, _chrome(pools, ctx, slot, kit), ctx)
-
-    family = rng.choice(pools.families)
-    r = rng.random()
-    title_at = "content" if r < 0.3 else "before_pre" if r < 0.75 else "after_pre" if r < 0.9 else None
-    title = doc.title
+def _page_content(docs: list[CleanDoc], family: str, style: _Style, ctx: B.Ctx, rng: random.Random,
+                  title_at: str | None) -> tuple[str, list, str | None]:
+    """(title, content segments, where the title goes): a product page now and then, else the
+    documents' own blocks, sometimes with web sections."""
+    title = docs[0].title
     if rng.random() < 0.08:  # a product page: its name, short feature and spec lines, a description
         blocks = W.product_page(rng, family, ctx.topics, [t for d in docs for k, t in d.blocks if k == PARA])
         title, content = blocks[0][1], _render_blocks(blocks[1:], style)
@@ -318,55 +366,13 @@ def _positive(pools: _Pools, rng: random.Random, index: int, sid: str) -> Sample
         content = _content_segments(docs, style, rng, with_title=title_at == "content")
         if rng.random() < 0.35:
             _web_sections(family, docs, content, style, rng)
-    title_line = _title_line(title, ctx.site, rng) if title_at in ("before_pre", "after_pre") else None
-    junk = _inline_junk(pools, content, rng)
+    return title, content, title_at
 
-    def title(at: str) -> None:
-        if title_line is not None and title_at == at:
-            page.add([title_line], False, "content:title")
 
-    if layout == "light":
-        slot = rng.choice(("header", "footer", "post", "pre", "banner"))
-        place_top = slot in ("header", "pre", "banner") and rng.random() < 0.7
-        if place_top:
-            maybe(slot, 1.0)
-        title("before_pre")
-        title("after_pre")
-    elif layout != "plain":
-        maybe("banner", 0.15)
-        if kit:
-            maybe("header", 0.9)
-            maybe("header", 0.25)
-        else:
-            for p in (0.5, 0.5, 0.35, 0.2):
-                maybe("header", p)
-        maybe("sidebar", 0.2 if kit is None else 0.5)
-        title("before_pre")
-        maybe("pre", 0.45)
-        title("after_pre")
-        maybe("pre", 0.15)
-    else:
-        title("before_pre")
-        title("after_pre")
-    inline_budget = 0 if layout in ("plain", "light") else rng.choice((0, 0, 1, 1, 2, 3))
-    for i, (kind, lines) in enumerate(content):
-        page.add(lines, False, f"content:{kind}")
-        if inline_budget and 0 < i < len(content) - 1 and kind == PARA and rng.random() < 0.25:
-            _use(page, used, pools.slots["inline"], ctx)
-            inline_budget -= 1
-    if layout == "light":
-        if not place_top:
-            maybe(slot, 1.0)
-    elif layout != "plain":
-        for p in (0.45, 0.3, 0.2):
-            maybe("post", p)
-        maybe("sidebar", 0.3, k=rng.randint(1, 3))
-        for p in (0.8, 0.5, 0.3):
-            maybe("footer", p)
-        maybe("banner", 0.12)
-
-    lines, labels, kinds, starts = page.render(style.blank, style.max_blank, rng)
-    content_starts = [start for start, seg in zip(starts, page.segments) if seg[2].startswith("content:") and seg[2] != "content:title"]
+def _glue_junk(lines: list[str], labels, content, content_starts: list[int],
+               junk: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Append each piece of inline junk to its content line (in place) where it stays findable once:
+    the `remove_str` operations that undo it."""
     remove_strs = []
     for seg_index, junk_text in junk:
         line_no = content_starts[seg_index] if seg_index < len(content_starts) else None
@@ -376,11 +382,48 @@ def _positive(pools: _Pools, rng: random.Random, index: int, sid: str) -> Sample
                 remove_strs.append((line_no, junk_text))
             else:
                 lines[line_no] = lines[line_no][: -len(junk_text)]
+    return remove_strs
+
+
+def _positive(pools: _Pools, rng: random.Random, index: int, sid: str) -> Sample:
+    source, docs = _source_docs(pools, rng)
+    doc = docs[0]
+    style = _Style.draw(rng)
+    headings = [t for d in docs for k, t in d.blocks if k == HEADING][:10]
+    ctx = B.Ctx(rng, B.Site.make(rng), doc.title, _topics(doc, rng), rng.sample(pools.titles, min(40, len(pools.titles))), headings)
+
+    r = rng.random()
+    layout = "plain" if r < 0.08 else "light" if r < 0.25 else "generic" if r < 0.75 else "kit"
+    kit = rng.choice(pools.kits) if layout == "kit" else None
+    if kit:
+        layout = f"kit:{kit}"
+    page = _Page()
+
+    family = rng.choice(pools.families)
+    r = rng.random()
+    title_at = "content" if r < 0.3 else "before_pre" if r < 0.75 else "after_pre" if r < 0.9 else None
+    title, content, title_at = _page_content(docs, family, style, ctx, rng, title_at)
+    title_line = _title_line(title, ctx.site, rng) if title_at in ("before_pre", "after_pre") else None
+    junk = _inline_junk(pools, content, rng)
+
+    chrome = _Chrome(pools, ctx, page, kit, title_line, title_at)
+    slot, place_top = chrome.before(layout, rng)
+    inline_budget = 0 if layout in ("plain", "light") else rng.choice((0, 0, 1, 1, 2, 3))
+    for i, (kind, lines) in enumerate(content):
+        page.add(lines, False, f"content:{kind}")
+        if inline_budget and 0 < i < len(content) - 1 and kind == PARA and rng.random() < 0.25:
+            _use(page, chrome.used, pools.slots["inline"], ctx)
+            inline_budget -= 1
+    chrome.after(layout, slot, place_top, rng)
+
+    lines, labels, kinds, starts = page.render(style.blank, style.max_blank, rng)
+    content_starts = [start for start, seg in zip(starts, page.segments) if seg[2].startswith("content:") and seg[2] != "content:title"]
+    remove_strs = _glue_junk(lines, labels, content, content_starts, junk)
     text = "\n".join(lines)
     if rng.random() < 0.5:
         text += "\n"
     clean = _clean_text(text, labels, remove_strs)
-    return Sample(sid, pools.split, source, tuple(d.id for d in docs), layout, tuple(used), text, clean,
+    return Sample(sid, pools.split, source, tuple(d.id for d in docs), layout, tuple(chrome.used), text, clean,
                   tuple(labels), tuple(kinds), tuple(remove_strs), 0)
 
 
