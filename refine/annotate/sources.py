@@ -309,91 +309,104 @@ def _clean_inline(text: str) -> str:
     return text.replace("`", "").strip()
 
 
+class _Blocks:
+    """The blocks read so far, and the paragraph being gathered (its lines end at a blank or a block)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[str, str]] = []
+        self.para: list[str] = []
+
+    def flush(self) -> None:
+        if self.para:
+            body = _clean_inline(unwrap(self.para))
+            if body and not re.fullmatch(r"[\W_]*", body):
+                self.blocks.append((PARA, body))
+            self.para.clear()
+
+    def add(self, kind: str, raw: str) -> None:
+        """A one-line block (heading, item, quote), unless nothing is left once its markup is gone."""
+        text = _clean_inline(raw)
+        if text:
+            self.blocks.append((kind, text))
+
+    def code(self, block: str | None) -> None:
+        if block:
+            self.blocks.append((CODE, block))
+
+
+def _fenced_block(lines: list[str], i: int, fence: str) -> tuple[int, str | None]:
+    """The code from line i to the closing `fence`, and the line after it; an unclosed fence is no code."""
+    code: list[str] = []
+    while i < len(lines):
+        if lines[i].strip().startswith(fence):
+            return i + 1, "\n".join(code).strip("\n") if code else None
+        code.append(lines[i].rstrip())
+        i += 1
+    return i, None
+
+
+def _is_underline(stripped: str, nxt: str) -> bool:
+    """Whether `nxt` underlines `stripped` as a Markdown (setext) or reStructuredText heading."""
+    return bool(nxt) and len(nxt) >= 3 and set(nxt) <= set("=-~^*+#\"'`") and len(nxt) >= len(stripped) - 2
+
+
 def _markup_blocks(text: str) -> list[tuple[str, str]]:
     """Markdown / reStructuredText -> blocks (headings, paragraphs, items, code, table rows)."""
-    blocks: list[tuple[str, str]] = []
+    out = _Blocks()
     lines = text.replace("\r\n", "\n").split("\n")
-    para: list[str] = []
-    code: list[str] | None = None
-    fence = ""
-
-    def flush() -> None:
-        if para:
-            body = _clean_inline(unwrap(para))
-            if body and not re.fullmatch(r"[\W_]*", body):
-                blocks.append((PARA, body))
-            para.clear()
-
     i = 0
     while i < len(lines):
         line = lines[i]
         stripped = line.strip()
-        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        if code is not None:
-            if stripped.startswith(fence):
-                if code:
-                    blocks.append((CODE, "\n".join(code).strip("\n")))
-                code = None
-            else:
-                code.append(line.rstrip())
-        elif stripped.startswith(("```", "~~~")):
-            flush()
-            fence, code = stripped[:3], []
-        elif not stripped:
-            flush()
+        if stripped.startswith(("```", "~~~")):
+            out.flush()
+            i, block = _fenced_block(lines, i + 1, stripped[:3])
+            out.code(block)
+            continue
+        if not stripped:
+            out.flush()
         elif stripped.startswith("#"):
-            flush()
-            heading = _clean_inline(stripped.lstrip("#"))
-            if heading:
-                blocks.append((HEADING, heading))
-        elif nxt and len(nxt) >= 3 and set(nxt) <= set("=-~^*+#\"'`") and len(nxt) >= len(stripped) - 2 and not para:
-            heading = _clean_inline(stripped)
-            if heading and not set(stripped) <= set("=-~^*+#"):
-                blocks.append((HEADING, heading))
+            out.flush()
+            out.add(HEADING, stripped.lstrip("#"))
+        elif not out.para and _is_underline(stripped, lines[i + 1].strip() if i + 1 < len(lines) else ""):
+            if not set(stripped) <= set("=-~^*+#"):
+                out.add(HEADING, stripped)
             i += 1
         elif stripped.startswith("|") and stripped.endswith("|"):
-            flush()
+            out.flush()
             if not re.fullmatch(r"[|\s:\-]+", stripped):
                 cells = [_clean_inline(c) for c in stripped.strip("|").split("|")]
-                blocks.append((ROW, "\t".join(cells) if len(cells) > 1 else cells[0]))
-        elif stripped.startswith(".. ") or stripped.startswith("[!") or stripped.startswith("<"):
-            flush()
+                out.blocks.append((ROW, "\t".join(cells) if len(cells) > 1 else cells[0]))
+        elif stripped.startswith((".. ", "[!", "<")):
+            out.flush()
             if stripped.endswith("::") and "code" in stripped:
                 i, block = _indented_block(lines, i + 1)
-                if block:
-                    blocks.append((CODE, block))
+                out.code(block)
                 continue
-        elif line.startswith("    ") and not para:
+        elif line.startswith("    ") and not out.para:
             i, block = _indented_block(lines, i)
-            if block:
-                blocks.append((CODE, block))
+            out.code(block)
             continue
         elif _BULLET.match(line):
-            flush()
-            item = _clean_inline(_BULLET.sub("", line))
-            if item:
-                blocks.append((ITEM, item))
+            out.flush()
+            out.add(ITEM, _BULLET.sub("", line))
         elif stripped.startswith(">"):
-            flush()
-            quote = _clean_inline(stripped.lstrip("> "))
-            if quote:
-                blocks.append((QUOTE, quote))
+            out.flush()
+            out.add(QUOTE, stripped.lstrip("> "))
+        elif out.para and line.startswith("  ") and out.blocks and out.blocks[-1][0] == ITEM:
+            out.blocks[-1] = (ITEM, out.blocks[-1][1] + " " + _clean_inline(stripped))
         else:
-            if para and line.startswith("  ") and blocks and blocks[-1][0] == ITEM:
-                blocks[-1] = (ITEM, blocks[-1][1] + " " + _clean_inline(stripped))
-            else:
-                para.append(stripped)
-                if stripped.endswith("::"):
-                    para[-1] = stripped[:-1]
-                    flush()
-                    i, block = _indented_block(lines, i + 1)
-                    if block:
-                        blocks.append((CODE, block))
-                    continue
+            out.para.append(stripped)
+            if stripped.endswith("::"):
+                out.para[-1] = stripped[:-1]
+                out.flush()
+                i, block = _indented_block(lines, i + 1)
+                out.code(block)
+                continue
         i += 1
-    flush()
+    out.flush()
     # Link lists and badge rows of READMEs are the README's own chrome, not content to keep.
-    return [(k, t) for k, t in blocks if t.strip() and (k == CODE or _url_share(t) < 0.5)]
+    return [(k, t) for k, t in out.blocks if t.strip() and (k == CODE or _url_share(t) < 0.5)]
 
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
