@@ -7,6 +7,8 @@ back the text byte for byte; a final terminator does not start an extra, empty l
 
 from __future__ import annotations
 
+from typing import Iterable
+
 
 def split_lines(text: str) -> list[str]:
     """Lines with their terminators; `"".join(split_lines(t)) == t`."""
@@ -30,3 +32,20 @@ def line_body(line: str) -> str:
 
 def line_terminator(line: str) -> str:
     return line[len(line_body(line)):]
+
+
+def runs(flags: Iterable) -> list[tuple[int, int]]:
+    """Inclusive (start, end) line ranges of consecutive true flags: what `remove_lines` calls remove
+    for per-line labels or decisions."""
+    out: list[tuple[int, int]] = []
+    start = None
+    i = -1
+    for i, flag in enumerate(flags):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            out.append((start, i - 1))
+            start = None
+    if start is not None:
+        out.append((start, i))
+    return out

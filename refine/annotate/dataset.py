@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from programs.lines import line_body, split_lines
+from programs.lines import line_body, runs, split_lines
 from programs.ops import DropDoc, KeepChunk, KeepDoc, Program, RemoveLines, RemoveStr
 from programs.render import render
 from refine.refiners.budgets import PROX_CHUNK_TOKENS, PROX_DOC_TOKENS
@@ -41,14 +41,7 @@ def program_from_labels(labels, remove_strs=(), scope: tuple[int, int] | None = 
     """The chunk-stage program that removes the labelled lines (and the given strings) in `scope`."""
     lo, hi = scope if scope is not None else (0, len(labels) - 1)
     ops: list = [RemoveStr(line, s) for line, s in remove_strs if lo <= line <= hi]
-    start = None
-    for i in range(lo, hi + 2):
-        on = i <= hi and labels[i]
-        if on and start is None:
-            start = i
-        elif not on and start is not None:
-            ops.append(RemoveLines(start, i - 1))
-            start = None
+    ops += [RemoveLines(lo + a, lo + b) for a, b in runs(labels[lo:hi + 1])]
     return Program(tuple(ops) or (KeepChunk(),), scope)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from programs.lines import line_body, split_lines
+from programs.lines import line_body, runs, split_lines
 from programs.ops import DropDoc, KeepChunk, KeepDoc, Program, RemoveLines, RemoveStr
 from refine.annotate import boilerplate as B
 from refine.annotate import negatives as N
@@ -62,16 +62,8 @@ class Sample:
 
 
 def label_runs(labels, offset: int = 0) -> list[tuple[int, int]]:
-    """Inclusive (start, end) ranges of consecutive 1-labels."""
-    runs: list[tuple[int, int]] = []
-    start = None
-    for i, label in enumerate(list(labels) + [0]):
-        if label and start is None:
-            start = i
-        elif not label and start is not None:
-            runs.append((start + offset, i - 1 + offset))
-            start = None
-    return runs
+    """Inclusive (start, end) ranges of consecutive 1-labels, shifted by `offset`."""
+    return [(a + offset, b + offset) for a, b in runs(labels)]
 
 
 # ---------------------------------------------------------------------------------------------

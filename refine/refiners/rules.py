@@ -22,6 +22,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from programs.lines import runs
 from programs.ops import DropDoc, KeepDoc, Program, RemoveLines
 from programs.render import render
 from refine.document import Document
@@ -386,16 +387,7 @@ def _settle_blank_lines(state: list[int]) -> None:
 
 
 def _spans(state: list[int]) -> list[tuple[int, int]]:
-    spans, start = [], None
-    for i, s in enumerate(state):
-        if s == 1 and start is None:
-            start = i
-        elif s != 1 and start is not None:
-            spans.append((start, i - 1))
-            start = None
-    if start is not None:
-        spans.append((start, len(state) - 1))
-    return spans
+    return runs(s == 1 for s in state)
 
 
 def _dup_stats(items: list[str]) -> tuple[int, int]:
