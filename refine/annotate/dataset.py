@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import fsspec
+
 from programs.lines import line_body, runs, split_lines
 from programs.ops import DropDoc, KeepChunk, KeepDoc, Program, RemoveLines, RemoveStr
 from programs.render import render
+from refine.io import write_bytes_atomic
 from refine.refiners.budgets import PROX_CHUNK_TOKENS, PROX_DOC_TOKENS
 
 ROWS_FILE = "train.jsonl"
@@ -154,7 +157,8 @@ def write_dataset(rows: Iterable[dict], out_dir: str | Path, stats: Stats) -> Pa
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     tmp.replace(out / ROWS_FILE)
-    (out / STATS_FILE).write_text(json.dumps(stats.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    stats_json = json.dumps(stats.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    write_bytes_atomic(fsspec.filesystem("file"), str(out / STATS_FILE), stats_json.encode("utf-8"))
     return out
 
 
