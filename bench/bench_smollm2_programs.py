@@ -84,7 +84,7 @@ def run_refiner(refiner, docs):
 
     documents = [Document(d.id, d.text) for d in docs]
     started = time.perf_counter()
-    if getattr(refiner, "needs_prepare", False):
+    if refiner.needs_prepare:
         refiner.prepare(documents)
     refs = refiner.refine(documents)
     return refs, time.perf_counter() - started
