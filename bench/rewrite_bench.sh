@@ -16,7 +16,7 @@ export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 OMP_NUM_THREADS=${OMP_NUM_THREADS:
 "$BIN/python" bench/train_pii_rewriter.py --steps "$STEPS" --batch-size 4 --docs 1200 --max-minutes "$MINUTES" --out "$WORK"
 "$BIN/python" bench/bench_rewrite.py --docs "$DOCS" --systems regex,tuned,base
 rm -rf "$WORK/probe"
-time "$BIN/refine" eval probe "$WORK/probe" --model smollm2-135m-pii --threads 1
+time "$BIN/refine" eval probe -o "$WORK/probe" --model smollm2-135m-pii --threads 1
 mkdir -p bench/results/probe_rewrite
 cp "$WORK/probe/report.md" "$WORK/probe/report.json" bench/results/probe_rewrite/
 # what the guards did to the probe corpus: the chain step each document ended on, and the guards that fired
