@@ -24,6 +24,28 @@ sys.path.insert(0, str(ROOT / "bench"))
 SOURCES = ("dragnet", "l3s-gn1", "readability")
 
 
+SWEEP = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+DOC_SWEEP = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+
+
+def cross_source_thresholds(results: dict, tag: str, max_false_drops: float = 0.02) -> tuple[float, float]:
+    """The thresholds that did best on run `tag`'s held-out sources: the line threshold with the best
+    mean line-F1 over sources and views (within 0.001 of it, the one nearest 0.5: the curve is flat),
+    and the doc threshold with the best mean drop-F1 on the doc-level sets among those that drop at
+    most `max_false_drops` of the real pages, on average over sources and views."""
+    runs = [r["scores"] for k, r in results.items() if k.startswith(tag + ":")]
+    lines = [s[view]["tagger"].get("line_f1_by_threshold") for s in runs for view in ("raw", "extracted")]
+    if not runs or None in lines:
+        raise ValueError(f"run {tag!r} has no threshold sweep: run bench/bench_realweb.py --tag {tag} first")
+    mean = {t: sum(s[str(t)] for s in lines) / len(lines) for t in SWEEP}
+    line_t = min((t for t in SWEEP if mean[t] >= max(mean.values()) - 0.001), key=lambda t: abs(t - 0.5))
+    false = {t: sum(s[v]["tagger"]["dropped_by_doc_threshold"][str(t)] for s in runs for v in ("raw", "extracted"))
+             / (2 * len(runs)) for t in DOC_SWEEP}
+    f1 = {t: sum(s["doc-level"]["tagger"]["drop_f1_by_doc_threshold"][str(t)] for s in runs) / len(runs) for t in DOC_SWEEP}
+    allowed = [t for t in DOC_SWEEP if false[t] <= max_false_drops] or [DOC_SWEEP[-1]]
+    return line_t, max(allowed, key=lambda t: (f1[t], -t))
+
+
 def dropped_by_kind(docs, decisions) -> dict[str, float]:
     """Share of pages dropped per kind: each unwanted-page maker, and the real content pages."""
     seen: dict[str, list[bool]] = {}
@@ -44,8 +66,14 @@ def evaluate_model(model_dir: Path, source: str, with_baselines: bool = True) ->
         docs = realweb_docs(view, [source])
         t0 = time.perf_counter()
         table = count_corpus(docs) if tagger.model.config.corpus_signals else None
-        res = {"tagger": score(docs, tagger_decisions(tagger, docs, corpus=table))}
+        scores = tagger.score(docs, table)
+        res = {"tagger": score(docs, tagger_decisions(tagger, docs, scores=scores))}
         res["tagger"]["seconds"] = round(time.perf_counter() - t0, 1)
+        res["tagger"]["line_f1_by_threshold"] = {  # for choosing the shipped model's threshold across sources
+            str(t): score(docs, tagger_decisions(tagger, docs, line_threshold=t, scores=scores))["line"]["f1"]
+            for t in SWEEP}
+        res["tagger"]["dropped_by_doc_threshold"] = {  # every page here is one to keep
+            str(t): round(sum(s.drop >= t for s in scores) / len(scores), 4) for t in DOC_SWEEP}
         if with_baselines:
             for name, fn in BASELINES.items():
                 try:
@@ -55,7 +83,8 @@ def evaluate_model(model_dir: Path, source: str, with_baselines: bool = True) ->
         out[view] = res
     docs = doc_level_set(source)
     table = count_corpus(docs) if tagger.model.config.corpus_signals else None
-    decided = {"tagger": tagger_decisions(tagger, docs, corpus=table)}
+    scores = tagger.score(docs, table)
+    decided = {"tagger": tagger_decisions(tagger, docs, scores=scores)}
     if with_baselines:
         for name, fn in BASELINES.items():
             try:
@@ -68,6 +97,8 @@ def evaluate_model(model_dir: Path, source: str, with_baselines: bool = True) ->
             res[name] = {"error": str(decisions)}
             continue
         res[name] = score(docs, decisions) | {"dropped_by_kind": dropped_by_kind(docs, decisions)}
+    res["tagger"]["drop_f1_by_doc_threshold"] = {
+        str(t): score(docs, tagger_decisions(tagger, docs, doc_threshold=t, scores=scores))["doc"]["f1"] for t in DOC_SWEEP}
     out["doc-level"] = res
     return out
 
@@ -95,8 +126,21 @@ def render(results: dict, tags: list[str], out: Path) -> None:
         first = next(iter(runs.values()))
         a = first["args"]
         parts += [f"### Recipe `{tag}`: synthetic {a['synthetic']}, unwanted {a['junk']}, epochs {a['epochs']}, "
-                  f"rule signals {'off' if a.get('no_rules') else 'on'}, corpus counts {'off' if a.get('no_corpus') else 'on'}", "",
+                  f"rule signals {'off' if a.get('no_rules') else 'on'}, corpus counts {'off' if a.get('no_corpus') else 'on'}"
+                  + (f", unwanted kinds left out of training: {a['leave_out_kinds']}" if a.get("leave_out_kinds") else ""), "",
                   cross_source_table(results, tag), ""]
+        kinds = {held: run["scores"]["doc-level"] for held, run in
+                 ((k.partition(":")[2], v) for k, v in runs.items()) if "doc-level" in run["scores"]}
+        if kinds:
+            names = sorted({kind for by in kinds.values() for r in by.values() for kind in r.get("dropped_by_kind", {})})
+            if names:
+                parts += ["Share of pages dropped, per kind (held-out source; tagger / rules / datatrove C4):", "",
+                          "| kind | " + " | ".join(kinds) + " |", "| --- |" + " ---: |" * len(kinds)]
+                for kind in names:
+                    cells = [" / ".join(f"{r.get('dropped_by_kind', {}).get(kind, float('nan')):.2f}"
+                                        for r in by.values() if "error" not in r) for by in kinds.values()]
+                    parts.append(f"| {kind} | " + " | ".join(cells) + " |")
+                parts.append("")
     parts.append(END)
     section = "\n".join(parts)
     text = out.read_text() if out.is_file() else ""
@@ -121,6 +165,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results/realweb_folds.json")
     ap.add_argument("--tag", default="")
     ap.add_argument("--leave-out-kinds", default="", help="unwanted-page kinds kept out of training (comma-separated)")
+    ap.add_argument("--retune", default=None, help="re-choose the thresholds of run TAG's models (saved as run --tag)")
     ap.add_argument("--render", default=None, help="only write the tables of these comma-separated tags to --md")
     ap.add_argument("--md", type=Path, default=ROOT / "bench/results/tagger.md")
     args = ap.parse_args()
@@ -130,6 +175,7 @@ def main() -> None:
     torch.set_num_threads(1)
     from realweb_eval import corpus_of, split, threshold_group, training_pages
     from refine.annotate.listings import MAKERS
+    from refine.tagger.train import retune
     from refine.tagger.model import TaggerConfig
     from refine.tagger.train import TrainSettings, train_tagger
 
@@ -144,8 +190,21 @@ def main() -> None:
         train, val = split(docs, 0.1, args.seed)
         config = TaggerConfig(rule_signals=not args.no_rules, corpus_signals=not args.no_corpus)
         model_dir = args.work / f"{args.tag or 'run'}-{held}"
+        settings = TrainSettings(epochs=args.epochs, seed=args.seed, group_of=threshold_group)
+        if args.retune:  # the network of run RETUNE, thresholds chosen again by today's rule
+            import shutil
+
+            old = results[f"{args.retune}:{held}"]
+            shutil.copytree(args.work / f"{args.retune}-{held}", model_dir, dirs_exist_ok=True)
+            thresholds = retune(model_dir, val, settings, corpus_of)
+            scores = evaluate_model(model_dir, held)
+            results[f"{args.tag}:{held}"] = old | {"thresholds": list(thresholds), "scores": scores, "retuned_from": args.retune,
+                                                  "args": old["args"] | {"tag": args.tag}}
+            args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+            print(args.tag, held, thresholds, {v: {k: x.get("line", {}).get("f1") for k, x in r.items()} for v, r in scores.items()}, flush=True)
+            continue
         t0 = time.perf_counter()
-        report = train_tagger(train, val, model_dir, config, TrainSettings(epochs=args.epochs, seed=args.seed, group_of=threshold_group),
+        report = train_tagger(train, val, model_dir, config, settings,
                               cache_dir=args.work / "cache", corpus_of=corpus_of, log=lambda s: print(s, flush=True))
         train_s = time.perf_counter() - t0
         scores = evaluate_model(model_dir, held)

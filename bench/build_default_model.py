@@ -23,6 +23,7 @@ import json
 import platform
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +41,9 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--folds", type=Path, default=ROOT / "bench/results/realweb_folds.json",
                     help="cross-source scores for the model card (bench/bench_realweb.py)")
-    ap.add_argument("--fold-tag", default="full", help="the bench_realweb.py run (--tag) whose scores the card shows")
+    ap.add_argument("--retune-only", action="store_true",
+                    help="keep the network in --out, choose its thresholds again, re-evaluate and rewrite the card")
+    ap.add_argument("--fold-tag", default="final", help="the bench_realweb.py run (--tag) whose scores the card shows")
     ap.add_argument("--encoder-layers", type=int, default=0,
                     help="transformer layers of all-MiniLM-L6-v2 to keep (0: its token embeddings only)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for this small network)")
@@ -68,8 +71,27 @@ def main() -> None:
               + (" (Debian's long descriptions need `apt-get update -o Acquire::Languages=en`, as root)" if "debian" in missing else "")
               + "; the model is built from the others and the model card says so", flush=True)
     config = TaggerConfig(encoder_layers=args.encoder_layers)
-    report = train_tagger(train, val, args.out, config, TrainSettings(epochs=args.epochs, seed=args.seed, group_of=threshold_group),
-                          corpus_of=corpus_of, log=lambda s: print(s, flush=True))
+    settings = TrainSettings(epochs=args.epochs, seed=args.seed, group_of=threshold_group)
+    if args.retune_only:  # the network as trained, the thresholds chosen again (train_report.json is kept)
+        from refine.tagger.model import LineTagger
+        from refine.tagger.train import TrainReport, retune
+
+        line_t, doc_t = retune(args.out, val, settings, corpus_of)
+        kept = json.loads((args.out / "train_report.json").read_text())
+        report = TrainReport(**(kept | {"line_threshold": line_t, "doc_threshold": doc_t}))
+        config = LineTagger.load(args.out).config
+        print(f"thresholds chosen again: line {line_t}, doc {doc_t}", flush=True)
+    else:
+        report = train_tagger(train, val, args.out, config, settings, corpus_of=corpus_of, log=lambda s: print(s, flush=True))
+    if args.folds.is_file():  # the thresholds that did best on sources the fold models never saw
+        from bench_realweb import cross_source_thresholds
+        from refine.tagger.model import CONFIG_FILE, LineTagger
+
+        config = LineTagger.load(args.out).config
+        config.line_threshold, config.doc_threshold = cross_source_thresholds(json.loads(args.folds.read_text()), args.fold_tag)
+        report.line_threshold, report.doc_threshold = config.line_threshold, config.doc_threshold
+        (args.out / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n")
+        print(f"thresholds from cross-source validation: line {config.line_threshold}, doc {config.doc_threshold}", flush=True)
     results = compare(str(args.out), args.heldout_docs, args.threads)
     total_min = (time.perf_counter() - started) / 60
     facts = {

@@ -154,3 +154,26 @@ class LineFrequency:
         lf.table = table.astype(np.uint32, copy=False)
         lf.documents = int(meta.get("documents", 0))
         return lf
+
+
+class LineFrequencyOption:
+    """A refiner's `--set linefreq=` option, resolved: no table (None, "off"), a table counted by a
+    first pass over the input ("auto": `pending` until `count` has run; the pipeline's `prepare`
+    hook calls it with the whole input), a saved table's path, or a table already built."""
+
+    def __init__(self, spec: "LineFrequency | str | None", width: int = 1 << 20, depth: int = 4):
+        self.width, self.depth = width, depth
+        self.auto = spec == "auto"
+        if spec in (None, "off", "none"):
+            spec = None
+        elif isinstance(spec, str) and not self.auto:
+            spec = LineFrequency.load(spec)
+        self.table: LineFrequency | None = None if self.auto else spec
+
+    @property
+    def pending(self) -> bool:
+        return self.auto and self.table is None
+
+    def count(self, docs: Iterable[Document]) -> None:
+        if self.auto:
+            self.table = LineFrequency(self.width, self.depth).count(docs)

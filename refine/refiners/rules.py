@@ -26,7 +26,7 @@ from programs.lines import runs
 from programs.ops import DropDoc, KeepDoc, Program, RemoveLines
 from programs.render import render
 from refine.document import Document
-from refine.linefreq import LineFrequency, host_of
+from refine.linefreq import LineFrequency, LineFrequencyOption, host_of
 from refine.refiners.base import Refinement, Refiner, ScopedProgram
 
 # -- rule names (they appear in audits and `--set rules=...`) -------------------------------------
@@ -217,22 +217,20 @@ class RulesRefiner(Refiner):
     def __init__(self, config: RulesConfig | None = None, linefreq: LineFrequency | str | None = None,
                  linefreq_width: int = 1 << 20, linefreq_depth: int = 4):
         self.config = config or RulesConfig()
-        self.linefreq_width = linefreq_width
-        self.linefreq_depth = linefreq_depth
-        self._auto = linefreq == "auto"
-        if isinstance(linefreq, str) and not self._auto:
-            linefreq = LineFrequency.load(linefreq)
-        self.linefreq: LineFrequency | None = None if self._auto else linefreq
+        self._linefreq = LineFrequencyOption(linefreq, linefreq_width, linefreq_depth)
+
+    @property
+    def linefreq(self) -> LineFrequency | None:
+        return self._linefreq.table
 
     @property
     def needs_prepare(self) -> bool:
         """True when refining needs a first pass over the corpus (`linefreq=auto`) that has not run."""
-        return self._auto and self.linefreq is None
+        return self._linefreq.pending
 
     def prepare(self, docs: Iterable[Document]) -> None:
         """First pass for `linefreq=auto`: count line frequencies over the corpus to be refined."""
-        if self._auto:
-            self.linefreq = LineFrequency(self.linefreq_width, self.linefreq_depth).count(docs)
+        self._linefreq.count(docs)
 
     def refine(self, docs: Sequence[Document]) -> list[Refinement]:
         if self.needs_prepare:

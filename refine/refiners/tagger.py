@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from refine.document import Document
-from refine.linefreq import LineFrequency
+from refine.linefreq import LineFrequency, LineFrequencyOption
 from refine.options import RunOptions
 from refine.refiners.base import OptionError, Refinement, Refiner
 from refine.tagger.infer import Tagger
@@ -52,23 +52,21 @@ class TaggerRefiner(Refiner):
         self.doc_threshold = tagger.doc_threshold if doc_threshold is None else doc_threshold
         self.stages = tuple(stages)
         self.name = name
-        uses_counts = tagger.model.config.corpus_signals
-        if linefreq in (None, "off", "none") or not uses_counts:
-            linefreq = None
-        elif isinstance(linefreq, str) and linefreq != "auto":
-            linefreq = LineFrequency.load(linefreq)
-        self._auto = linefreq == "auto"
-        self.linefreq: LineFrequency | None = None if self._auto else linefreq
+        # a model trained without the corpus columns has no use for the first pass
+        self._linefreq = LineFrequencyOption(linefreq if tagger.model.config.corpus_signals else None)
+
+    @property
+    def linefreq(self) -> LineFrequency | None:
+        return self._linefreq.table
 
     @property
     def needs_prepare(self) -> bool:
         """True until the first pass of `linefreq=auto` has counted the corpus (`prepare`)."""
-        return self._auto and self.linefreq is None
+        return self._linefreq.pending
 
     def prepare(self, docs: Iterable[Document]) -> None:
         """The first pass: count each line's documents over the whole input, per host and overall."""
-        if self._auto:
-            self.linefreq = LineFrequency().count(docs)
+        self._linefreq.count(docs)
 
     def refine(self, docs: Sequence[Document]) -> list[Refinement]:
         scores = self.tagger.score(docs, self.linefreq)

@@ -9,22 +9,13 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from programs.lines import runs
 from refine.refiners.base import ScopedProgram
 
 
 def removal_spans(remove: Sequence[bool]) -> list[tuple[int, int]]:
     """Inclusive (start, end) ranges of consecutive True values."""
-    spans: list[tuple[int, int]] = []
-    start = None
-    for i, flag in enumerate(remove):
-        if flag and start is None:
-            start = i
-        elif not flag and start is not None:
-            spans.append((start, i - 1))
-            start = None
-    if start is not None:
-        spans.append((start, len(remove) - 1))
-    return spans
+    return runs(remove)
 
 
 def absorb_blank_lines(remove: Sequence[bool], blank: Sequence[bool]) -> list[bool]:
