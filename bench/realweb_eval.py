@@ -47,16 +47,16 @@ def score(docs, decisions: Sequence[Decisions]) -> dict:
 
 
 def tagger_decisions(tagger, docs, line_threshold: float | None = None, doc_threshold: float | None = None,
-                     corpus=None) -> list[Decisions]:
-    """What a `refine.tagger.infer.Tagger` decides, as its refiner would (blank lines absorbed)."""
-    from refine.tagger.spans import absorb_blank_lines
+                     corpus=None, scores=None) -> list[Decisions]:
+    """What a `refine.tagger.infer.Tagger` decides, as its refiner would (blank lines absorbed);
+    `scores` reuses `tagger.score(docs, corpus)` computed before."""
+    from refine.tagger.spans import cut
 
     lt = tagger.line_threshold if line_threshold is None else line_threshold
     dt = tagger.doc_threshold if doc_threshold is None else doc_threshold
     out = []
-    for doc, s in zip(docs, tagger.score(docs, corpus)):
-        blank = [not b.strip() for b in doc.bodies]
-        out.append(Decisions(absorb_blank_lines((s.remove >= lt).tolist(), blank), s.drop >= dt))
+    for doc, s in zip(docs, scores if scores is not None else tagger.score(docs, corpus)):
+        out.append(Decisions(*cut(doc.bodies, s.remove.tolist(), s.drop, lt, dt)))
     return out
 
 
@@ -136,8 +136,10 @@ def corpus_of(doc) -> str:
 
 
 def threshold_group(doc) -> str | None:
-    """The line threshold is tuned on the real pages' corpora alone: they are what a user refines."""
-    return None if doc.source.startswith(("synthetic", "junk")) else corpus_of(doc)
+    """The line threshold is tuned on real pages alone (they are what a user refines), raw pages and
+    extractor output weighing alike; sources are pooled within a view (one source's few pages made
+    the threshold swing in cross-source runs)."""
+    return None if doc.source.startswith(("synthetic", "junk")) else doc.source.rpartition("/")[2]
 
 
 def split(docs, fraction: float, seed: int):

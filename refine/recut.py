@@ -88,7 +88,7 @@ class RecutRefiner(Refiner):
         self._occurrence: Counter = Counter()
 
     def refine(self, docs: Sequence[Document]) -> list[Refinement]:
-        from refine.tagger.spans import absorb_blank_lines, to_programs
+        from refine.tagger.spans import cut, to_programs
 
         out = []
         for doc in docs:
@@ -111,12 +111,9 @@ class RecutRefiner(Refiner):
                                       **tokens))
                 continue
             self.counts["recut"] += 1
-            if self.doc_threshold is None:
-                drop = any(p.get("program", "").strip() == "drop_doc()" for p in row.get("programs") or [])
-            else:
-                drop = recorded["drop_prob"] >= self.doc_threshold
-            remove = absorb_blank_lines([p >= self.threshold for p in recorded["remove_probs"]],
-                                        [not b.strip() for b in doc.bodies])
+            dropped = any(p.get("program", "").strip() == "drop_doc()" for p in row.get("programs") or [])
+            remove, drop = cut(doc.bodies, recorded["remove_probs"], recorded["drop_prob"], self.threshold,
+                               self.doc_threshold, dropped=dropped)
             audit = dict(recorded)
             if "removed_lines" in audit:
                 audit["removed_lines"] = int(sum(remove))

@@ -22,7 +22,7 @@ from refine.linefreq import LineFrequency, LineFrequencyOption
 from refine.options import RunOptions
 from refine.refiners.base import OptionError, Refinement, Refiner
 from refine.tagger.infer import Tagger
-from refine.tagger.spans import absorb_blank_lines, to_programs
+from refine.tagger.spans import KEEP_WORDS, cut, to_programs
 
 
 #: `--set` options of the tagger (and of the default refiner, which is one); others exit 2 listing these.
@@ -32,6 +32,7 @@ OPTIONS = {
     "encoder": "a local sentence-encoder directory, default the packaged all-MiniLM-L6-v2",
     "threads": "torch threads, default 1",
     "linefreq": "corpus line counts: auto (a first pass over the input), off, or a saved table PATH",
+    "keep_words": f"never drop a document whose kept lines hold this many words, default {KEEP_WORDS}",
 }
 
 
@@ -46,12 +47,14 @@ class TaggerRefiner(Refiner):
         stages: Sequence[str] = ("doc", "chunk"),
         name: str = "tagger",
         linefreq: LineFrequency | str | None = "auto",
+        keep_words: int = KEEP_WORDS,
     ):
         self.tagger = tagger
         self.line_threshold = tagger.line_threshold if line_threshold is None else line_threshold
         self.doc_threshold = tagger.doc_threshold if doc_threshold is None else doc_threshold
         self.stages = tuple(stages)
         self.name = name
+        self.keep_words = keep_words
         # a model trained without the corpus columns has no use for the first pass
         self._linefreq = LineFrequencyOption(linefreq if tagger.model.config.corpus_signals else None)
 
@@ -72,9 +75,7 @@ class TaggerRefiner(Refiner):
         scores = self.tagger.score(docs, self.linefreq)
         out = []
         for doc, s in zip(docs, scores):
-            drop = s.drop >= self.doc_threshold
-            blank = [not b.strip() for b in doc.bodies]
-            remove = absorb_blank_lines((s.remove >= self.line_threshold).tolist(), blank)
+            remove, drop = cut(doc.bodies, s.remove, s.drop, self.line_threshold, self.doc_threshold, self.keep_words)
             out.append(
                 Refinement(
                     doc_id=doc.id,
@@ -88,6 +89,8 @@ class TaggerRefiner(Refiner):
                         "corpus_counts": self.linefreq is not None,
                         **({"drop_reason": "unwanted page",
                             "drop_detail": f"drop probability {s.drop:.2f} >= {self.doc_threshold}"} if drop else {}),
+                        **({"drop_overruled": f"drop probability {s.drop:.2f}, but the kept lines hold "
+                                              f"{self.keep_words}+ words"} if not drop and s.drop >= self.doc_threshold else {}),
                     },
                 )
             )
@@ -129,7 +132,19 @@ def refiner_from_dir(model_dir: str, opts: RunOptions, name: str) -> TaggerRefin
         stages=opts.stages,
         name=name,
         linefreq=opts.extra.get("linefreq", "auto"),
+        keep_words=_count_option(opts, "keep_words", KEEP_WORDS),
     )
+
+
+def _count_option(opts: RunOptions, key: str, default: int) -> int:
+    value = opts.extra.get(key, default)
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        value = -1
+    if value < 0:
+        raise OptionError(f"--set {key}= needs a whole number of words, not {opts.extra.get(key)!r}")
+    return value
 
 
 def from_options(opts: RunOptions) -> TaggerRefiner:

@@ -40,6 +40,28 @@ def absorb_blank_lines(remove: Sequence[bool], blank: Sequence[bool]) -> list[bo
     return out
 
 
+#: A page whose kept lines still hold this many words is not dropped, whatever the doc head says: the
+#: two heads must agree before a page loses everything (cross-source runs dropped long real pages
+#: whose lines the line head kept). Unwanted pages keep ~0 words (`bench/results/tagger.md`).
+KEEP_WORDS = 50
+
+
+def cut(bodies: Sequence[str], remove_probs: Sequence[float], drop_prob: float, line_threshold: float,
+        doc_threshold: float | None, keep_words: int = KEEP_WORDS, dropped: bool = False) -> tuple[list[bool], bool]:
+    """The tagger's decisions from its scores: (remove per line, drop). Lines at or above
+    `line_threshold` go (blank lines between them with them); the page goes when `drop_prob` reaches
+    `doc_threshold` and the kept lines hold fewer than `keep_words` words. `doc_threshold=None`
+    keeps an earlier decision, `dropped`. The refiner, `refine recut` and the evaluations all cut here."""
+    remove = absorb_blank_lines([p >= line_threshold for p in remove_probs], [not b.strip() for b in bodies])
+    if doc_threshold is None:
+        return remove, dropped
+    return remove, drop_prob >= doc_threshold and kept_words(bodies, remove) < keep_words
+
+
+def kept_words(bodies: Sequence[str], remove: Sequence[bool]) -> int:
+    return sum(len(b.split()) for b, r in zip(bodies, remove) if not r)
+
+
 def to_programs(remove: Sequence[bool], drop: bool, stages: Sequence[str] = ("doc", "chunk")) -> list[ScopedProgram]:
     """The doc-stage and chunk-stage programs for one document's decisions."""
     programs = []

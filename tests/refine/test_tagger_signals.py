@@ -196,3 +196,15 @@ def test_thresholds_put_kept_pages_first_and_weigh_each_corpus():
     assert sorted(i for b in batches for i in b) == list(range(400))
     spread = np.mean([np.ptp([len(examples[i][0]) for i in b]) for b in batches])
     assert spread < 60  # batches hold similar lengths (random batches would spread ~200)
+
+
+def test_a_page_is_dropped_only_when_the_line_head_agrees():
+    from refine.tagger.spans import cut
+
+    bodies = ["Menu", "word " * 60, "", "Footer"]  # 60 words in the one content line
+    probs = [0.9, 0.1, 0.2, 0.9]
+    assert cut(bodies, probs, 0.99, 0.5, 0.5) == ([True, False, False, True], False)  # 60 kept words: overruled
+    assert cut(bodies, probs, 0.99, 0.5, 0.5, keep_words=61)[1]  # fewer kept words than asked: dropped
+    assert cut(bodies, [0.9, 0.9, 0.2, 0.9], 0.99, 0.5, 0.5)[1]  # every line removed: the drop stands
+    assert not cut(bodies, [0.9] * 4, 0.3, 0.5, 0.5)[1]  # below the doc threshold
+    assert cut(bodies, probs, 0.1, 0.5, None, dropped=True) == ([True, False, False, True], True)  # kept decision
