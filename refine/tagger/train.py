@@ -24,7 +24,7 @@ from refine.tagger.data import TaggedDoc, pad_batch
 from refine.tagger.encoder import LineEncoder
 from refine.tagger.infer import Scores
 from refine.tagger.metrics import PRF
-from refine.tagger.model import LineTagger, TaggerConfig
+from refine.tagger.model import CONFIG_FILE, LineTagger, TaggerConfig
 
 
 @dataclass
@@ -320,6 +320,28 @@ def _fit(train_docs, train_emb, train_feats, val_docs, val_emb, val_feats, confi
     report.val = evaluate_scores(val_scores, val_gold, config.line_threshold, config.doc_threshold)
     model.config = config
     return model, report
+
+
+def retune(model_dir: str | Path, val_docs: Sequence[TaggedDoc], settings: TrainSettings,
+           corpus_of: Callable[[TaggedDoc], str] | None = None) -> tuple[float, float]:
+    """Choose a trained tagger's thresholds again on validation documents (as `fit` does after
+    training), and save them in its config: a new threshold rule without retraining the network."""
+    from refine.tagger.infer import Tagger
+
+    tagger = Tagger.load(model_dir, threads=settings.threads)
+    config = tagger.model.config
+    val_emb = embed_docs(val_docs, tagger.encoder)
+    val_feats = doc_features(val_docs, config, corpus_of)
+    kept = [(d, e) for d, e in zip(val_docs, val_emb) if len(e)]
+    val_ex = _windows([d for d, _ in kept], [e for _, e in kept],
+                      [f for (d, e), f in zip(zip(val_docs, val_emb), val_feats) if len(e)], 10**9)
+    gold = [(d.labels, d.drop) for d, _ in kept]
+    groups = [settings.group_of(d) for d, _ in kept] if settings.group_of else None
+    config.line_threshold, config.doc_threshold = tune_thresholds(
+        _score_embedded(tagger.model, val_ex, settings.batch_docs), gold, groups)
+    path = Path(model_dir) / CONFIG_FILE
+    path.write_text(json.dumps(asdict(config), indent=2) + "\n")
+    return config.line_threshold, config.doc_threshold
 
 
 def split_validation(docs: Sequence[TaggedDoc], fraction: float, seed: int) -> tuple[list, list]:
