@@ -106,7 +106,7 @@ def main() -> None:
     parser.add_argument("--pages", type=Path, default=PAGES)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--free", action="store_true", help="also score free (unconstrained) decoding")
+    parser.add_argument("--modes", default="constrained", help="decoding modes to score: constrained, free or both")
     parser.add_argument("--skip", default="", help="comma-separated: smollm2, default, rules")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "smollm2_programs.json")
     args = parser.parse_args()
@@ -138,7 +138,8 @@ def main() -> None:
         load_seconds = time.perf_counter() - started
         docs = gold_docs(pages, backend.tokenizer, settings.chunk_tokens, settings.doc_tokens)
         stagewise = {}
-        for constrained in ((True, False) if args.free else (True,)):
+        modes = set(filter(None, args.modes.split(",")))
+        for constrained in [c for c, name in ((True, "constrained"), (False, "free")) if name in modes]:
             backend.prompt_tokens = backend.completion_tokens = 0
             backend.seconds = 0.0
             predictions, facts = predict(backend, backend.tokenizer, docs, settings, constrained)
@@ -151,6 +152,9 @@ def main() -> None:
                                "tokens_per_s": round((backend.prompt_tokens + backend.completion_tokens) / backend.seconds, 1)}
             print(mode, json.dumps({k: stagewise[mode][k] for k in ("validity", "line", "doc", "errors")}), flush=True)
         result["smollm2"] = {"load_seconds": round(load_seconds, 1), "stagewise": stagewise}
+        if "constrained" not in stagewise:
+            args.out.write_text(json.dumps(result, indent=2) + "\n")
+            return
         # End to end from the same constrained generation: a page its doc program drops loses every line.
         predictions, facts = last_constrained
         e2e = stagewise["constrained"]
