@@ -90,11 +90,6 @@ def record(model: str | os.PathLike | None) -> dict:
         return {}
 
 
-def describe() -> str:
-    """One line per named model, for error messages and --help."""
-    return "\n".join(f"  {name}: {entry.about}" for name, entry in NAMED.items())
-
-
 # -- materializing ------------------------------------------------------------------------------------
 
 

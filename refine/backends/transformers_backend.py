@@ -87,7 +87,7 @@ class TransformersBackend(Backend):
                  batch_size: int = 16):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from ..named_models import NamedModelError, resolve
+        from ..named_models import NAMED, NamedModelError, resolve
 
         try:
             model = resolve(model)  # a named model (`smollm2-135m`) becomes its local directory
@@ -105,8 +105,8 @@ class TransformersBackend(Backend):
         except (OSError, ValueError) as exc:
             raise BackendError(
                 f"cannot load model {model!r}: {exc}\n"
-                "Pass --model a local directory with config.json and tokenizer files, or a hub name "
-                "(org/name) reachable from this machine."
+                "Pass --model a local directory with config.json and tokenizer files, a hub name "
+                f"(org/name) reachable from this machine, or a named model ({', '.join(NAMED)})."
             ) from exc
         self.lm.to(self.device).eval()
         self.tokenizer.padding_side = "left"

@@ -151,3 +151,11 @@ def test_train_lora_writes_an_adapter_that_loads_by_name(cache, tmp_path, monkey
         got = AutoModelForCausalLM.from_pretrained(named_models.resolve("tiny-programs"))(input_ids=ids).logits
     assert torch.allclose(got, want, atol=1e-4)
     assert named_models.record("tiny-programs")["inference"] == trained.record["inference"]
+
+
+def test_an_unknown_model_name_lists_the_named_models():
+    from refine.backends import BackendError
+    from refine.backends.transformers_backend import TransformersBackend
+
+    with pytest.raises(BackendError, match=r"or a named model \(smollm2-135m, smollm2-135m-programs"):
+        TransformersBackend("nobody/no-such-model-xyz")
