@@ -18,7 +18,8 @@ export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 OMP_NUM_THREADS=${OMP_NUM_THREADS:
 rm -rf "$WORK/probe"
 time "$BIN/refine" eval probe -o "$WORK/probe" --model smollm2-135m-pii --threads 1
 mkdir -p bench/results/probe_rewrite
-cp "$WORK/probe/report.md" "$WORK/probe/report.json" bench/results/probe_rewrite/
+cp -r "$WORK/probe/report.md" "$WORK/probe/report.json" "$WORK/probe/plots" bench/results/probe_rewrite/
+sed -i "s#\"$WORK/probe/refined\"#\"OUTPUT/refined\"#" bench/results/probe_rewrite/report.json  # no machine paths
 # what the guards did to the probe corpus: the chain step each document ended on, and the guards that fired
 "$BIN/python" - "$WORK/probe/refined/programs" > bench/results/probe_rewrite/rewrite_audit.json <<'PY'
 import collections, glob, json, sys
