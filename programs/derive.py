@@ -132,7 +132,7 @@ class _Aligner:
 
     def greedy(self, give_up: int) -> list[int | None] | None:
         """The whole text aligned by `_fill`; None once `give_up` edited lines are cut from no raw
-        line: each such line (all but never) leaves a char unexpressed, so this cannot beat a plan
+        line: each such line nearly always leaves a char unexpressed, so this cannot beat a plan
         with that many, and trying every raw line in reach for them is the costly part."""
         match: list[int | None] = [None] * len(self.edited_bodies)
         if not self._fill(match, 0, len(self.raw_bodies), 0, len(self.edited_bodies), give_up):
