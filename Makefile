@@ -46,7 +46,7 @@ default-model: setup
 eval-train-demo: setup
 	bash bench/eval_train_demo.sh
 
-# The committed raw vs refined vs gold run on real pages (bench/results/eval_train_realweb/, ~1 h of one core).
+# The committed raw vs refined vs gold run on real pages (bench/results/eval_train_realweb/, ~50 min of one busy core).
 eval-train-realweb: setup
 	bash bench/eval_train_realweb.sh
 

