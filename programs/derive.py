@@ -27,10 +27,11 @@ The sample is rejected, as RefineX does, when any one unexpressed span has `max_
 chars or more (per span, not in total), or when fewer than `min_deleted_chars` chars are deleted.
 With no deletion at all the program is `keep_chunk()`, the explicit "leave it" a refiner learns.
 
-If the alignment leaves edits unexpressed, a second, greedy one (each edited line to the first raw
-line it can be cut from) is tried and the better kept: the diff's longest-match alignment can pair
-an edited line with an identical but wrong raw line. Where every edited line is cut from a raw line
-in order (and each from one within WINDOW lines of the last), the greedy one finds such an order.
+If the alignment leaves edits unexpressed (but for "\r\n" vs "\n"), a second, greedy one (each
+edited line to the first raw line it can be cut from) is tried and the better kept: the diff's
+longest-match alignment can pair an edited line with an identical but wrong raw line, or end the
+text at the wrong one. Where every edited line is cut from a raw line in order (and each from one
+within WINDOW lines of the last), the greedy one finds such an order.
 """
 
 from __future__ import annotations
@@ -97,7 +98,9 @@ class _Plan:
         self.unexpressed = unexpressed
         self.deleted_chars = deleted_chars
         self.unexpressed_chars = sum(u["chars"] for u in unexpressed)
-        self.needs_retry = any(u["kind"] != "terminator" for u in unexpressed)
+        # A line end that is there in one text and not in the other can be another alignment's
+        # doing (which raw line ends the text); "\r\n" against "\n" is no alignment's.
+        self.needs_retry = any(u["kind"] != "terminator" or not (u["raw"] and u["edited"]) for u in unexpressed)
 
 
 class _Aligner:

@@ -195,6 +195,8 @@ def deletion_edits(draw):
 @given(deletion_edits())
 # the diff pairs "the" with raw line 0; "a t ta", before it, comes from line 1 (found by the full search only)
 @example(("the\na cat cat cat on a ta\nthe\n", "a t ta\nthe\n"))
+# the diff ends "he\n" at the unterminated raw line 5: only another alignment keeps its newline
+@example(("the at\nat\nthe\nthe\nthe at\nthe", "at\nat\nhe\n"))
 def test_apply_of_derive_reproduces_any_deletion_edit(pair):
     raw, edited = pair
     d = derive(raw, edited)
