@@ -10,6 +10,8 @@
 # DEFAULT / RULES: `refine run RAW` with no --mode (the shipped default refiner) and with --mode rules.
 # Held out: 15% of the pages by id hash (--heldout 0.15), the same pages in every corpus, so no model
 # trains on them; `loss/gold_heldout` is the per-token loss on their gold main text.
+# The committed report's refiners ran at commit f9f0373 (default model of 93563d7, trained on synthetic
+# pages only); at a later commit the default row reflects that commit's model (see the results README).
 set -euo pipefail
 
 WORK=${WORK:-/tmp/eval_train_realweb}
