@@ -68,7 +68,7 @@ class LineEncoder:
         if layers == 0 and (path / "tokenizer.json").is_file() and (path / "model.safetensors").is_file():
             self._tables = TokenEmbeddings(path, max_tokens)
             self.dim = self._tables.dim
-            self.batch_size = max(batch_size, 2048)  # no attention: a big batch costs only its tokens
+            self.batch_size = batch_size  # 256 lines: ~8k tokens, 12 MB per (tokens x 384) intermediate
             return
         self._tables = None
         from transformers import AutoModel, AutoTokenizer
