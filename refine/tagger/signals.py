@@ -16,6 +16,11 @@ from refine.tagger.features import CorpusCounts, line_features
 from refine.tagger.stacking import RuleJudge
 
 
+#: Lines are cut to this many characters before the rules judge them, when the document is that long
+#: on average: the verdicts are features, and a huge line must not cost more than a long one.
+MAX_RULE_CHARS_PER_LINE = 4000
+
+
 class Signals:
     def __init__(self, rules: bool = True):
         self.judge = RuleJudge() if rules else None
@@ -28,6 +33,9 @@ class Signals:
         if linefreq is not None and linefreq.documents:
             corpus, in_host = linefreq.lookup(list(bodies), host)
             counts = CorpusCounts(corpus, linefreq.documents, in_host)
+        if self.judge is not None and len(text) > MAX_RULE_CHARS_PER_LINE * max(len(bodies), 1):
+            # a huge line: the rules read its start (they would split 50 MB into millions of words)
+            text = "\n".join(b[:MAX_RULE_CHARS_PER_LINE] for b in bodies)
         rules = self.judge.signals(text) if self.judge is not None else None
         return line_features(bodies, counts, rules)
 

@@ -143,6 +143,12 @@ def test_a_huge_line_costs_no_more_than_a_long_one():
     vec = enc.encode([huge])
     assert vec.shape == (1, enc.dim) and np.isfinite(vec).all()
     np.testing.assert_allclose(vec, enc.encode(["word " * 400]), atol=1e-6)  # both truncated to max_tokens
+    features = Signals().features([huge.strip(), "A short line."], huge.strip() + "\nA short line.")
+    long_one = Signals().features([("word " * 800).strip(), "A short line."], ("word " * 800).strip() + "\nA short line.")
+    assert features.shape == long_one.shape
+    # the rules and the shape features read the huge line's start: apart from its length, it looks the same
+    same = [i for i, name in enumerate(FEATURE_NAMES) if name not in ("log_chars", "log_words")]
+    np.testing.assert_allclose(features[:, same], long_one[:, same], atol=1e-3)
     assert time.perf_counter() - t0 < 20  # a bound on work, not a benchmark: untruncated it is minutes
 
 
