@@ -177,3 +177,23 @@ class LineFrequencyOption:
     def count(self, docs: Iterable[Document]) -> None:
         if self.auto:
             self.table = LineFrequency(self.width, self.depth).count(docs)
+
+
+class CountsLines:
+    """A refiner's first-pass hooks (`needs_prepare`, `prepare`) for a line-frequency option kept in
+    `self._linefreq`; mixed in before `Refiner`, so its hooks replace the base class's no-ops."""
+
+    _linefreq: LineFrequencyOption
+
+    @property
+    def linefreq(self) -> LineFrequency | None:
+        return self._linefreq.table
+
+    @property
+    def needs_prepare(self) -> bool:
+        """True while `linefreq=auto` waits for its first pass over the corpus (`prepare`)."""
+        return self._linefreq.pending
+
+    def prepare(self, docs: Iterable[Document]) -> None:
+        """The first pass: count each line's documents over the whole input, per host and overall."""
+        self._linefreq.count(docs)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, fields, replace
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from programs.lines import runs
 from programs.ops import DropDoc, KeepDoc, Program, RemoveLines
 from programs.render import render
 from refine.document import Document
-from refine.linefreq import LineFrequency, LineFrequencyOption, host_of
+from refine.linefreq import CountsLines, LineFrequency, LineFrequencyOption, host_of
 from refine.refiners.base import Refinement, Refiner, ScopedProgram
 
 # -- rule names (they appear in audits and `--set rules=...`) -------------------------------------
@@ -208,7 +208,7 @@ class Verdict:
     drop_detail: str | None = None
 
 
-class RulesRefiner(Refiner):
+class RulesRefiner(CountsLines, Refiner):
     """Heuristic rules as programs (see the module docstring). `prepare(docs)` is the hook for
     `linefreq=auto`: the pipeline calls it with the whole input once before refining."""
 
@@ -218,19 +218,6 @@ class RulesRefiner(Refiner):
                  linefreq_width: int = 1 << 20, linefreq_depth: int = 4):
         self.config = config or RulesConfig()
         self._linefreq = LineFrequencyOption(linefreq, linefreq_width, linefreq_depth)
-
-    @property
-    def linefreq(self) -> LineFrequency | None:
-        return self._linefreq.table
-
-    @property
-    def needs_prepare(self) -> bool:
-        """True when refining needs a first pass over the corpus (`linefreq=auto`) that has not run."""
-        return self._linefreq.pending
-
-    def prepare(self, docs: Iterable[Document]) -> None:
-        """First pass for `linefreq=auto`: count line frequencies over the corpus to be refined."""
-        self._linefreq.count(docs)
 
     def refine(self, docs: Sequence[Document]) -> list[Refinement]:
         if self.needs_prepare:

@@ -13,12 +13,12 @@ cut again at other thresholds without running the model (`refine recut`).
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from refine.document import Document
-from refine.linefreq import LineFrequency, LineFrequencyOption
+from refine.linefreq import CountsLines, LineFrequency, LineFrequencyOption
 from refine.options import RunOptions
 from refine.refiners.base import OptionError, Refinement, Refiner
 from refine.tagger.infer import Tagger
@@ -36,7 +36,7 @@ OPTIONS = {
 }
 
 
-class TaggerRefiner(Refiner):
+class TaggerRefiner(CountsLines, Refiner):
     name = "tagger"
 
     def __init__(
@@ -57,19 +57,6 @@ class TaggerRefiner(Refiner):
         self.keep_words = keep_words
         # a model trained without the corpus columns has no use for the first pass
         self._linefreq = LineFrequencyOption(linefreq if tagger.model.config.corpus_signals else None)
-
-    @property
-    def linefreq(self) -> LineFrequency | None:
-        return self._linefreq.table
-
-    @property
-    def needs_prepare(self) -> bool:
-        """True until the first pass of `linefreq=auto` has counted the corpus (`prepare`)."""
-        return self._linefreq.pending
-
-    def prepare(self, docs: Iterable[Document]) -> None:
-        """The first pass: count each line's documents over the whole input, per host and overall."""
-        self._linefreq.count(docs)
 
     def refine(self, docs: Sequence[Document]) -> list[Refinement]:
         scores = self.tagger.score(docs, self.linefreq)
