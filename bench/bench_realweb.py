@@ -55,18 +55,36 @@ def dropped_by_kind(docs, decisions) -> dict[str, float]:
     return {k: round(sum(v) / len(v), 3) for k, v in sorted(seen.items())}
 
 
-def evaluate_model(model_dir: Path, source: str, with_baselines: bool = True) -> dict:
-    from realweb_eval import BASELINES, doc_level_set, realweb_docs, score, tagger_decisions
-    from refine.tagger.infer import Tagger
+def _tagger_scores(tagger, docs):
+    """The tagger's scores for `docs` refined as one corpus (their own line counts, as a run would)."""
     from refine.tagger.signals import count_corpus
+
+    return tagger.score(docs, count_corpus(docs) if tagger.model.config.corpus_signals else None)
+
+
+def _baseline_decisions(docs) -> dict:
+    """Each baseline's decisions for `docs`, or the ImportError that kept it from running."""
+    from realweb_eval import BASELINES
+
+    out = {}
+    for name, fn in BASELINES.items():
+        try:
+            out[name] = fn(docs)
+        except ImportError as exc:
+            out[name] = exc
+    return out
+
+
+def evaluate_model(model_dir: Path, source: str, with_baselines: bool = True) -> dict:
+    from realweb_eval import doc_level_set, realweb_docs, score, tagger_decisions
+    from refine.tagger.infer import Tagger
 
     tagger = Tagger.load(model_dir, threads=1)
     out = {}
     for view in ("raw", "extracted"):
         docs = realweb_docs(view, [source])
         t0 = time.perf_counter()
-        table = count_corpus(docs) if tagger.model.config.corpus_signals else None
-        scores = tagger.score(docs, table)
+        scores = _tagger_scores(tagger, docs)
         res = {"tagger": score(docs, tagger_decisions(tagger, docs, scores=scores))}
         res["tagger"]["seconds"] = round(time.perf_counter() - t0, 1)
         res["tagger"]["line_f1_by_threshold"] = {  # for choosing the shipped model's threshold across sources
@@ -75,29 +93,15 @@ def evaluate_model(model_dir: Path, source: str, with_baselines: bool = True) ->
         res["tagger"]["dropped_by_doc_threshold"] = {  # every page here is one to keep
             str(t): round(sum(d.drop for d in tagger_decisions(tagger, docs, doc_threshold=t, scores=scores)) / len(docs), 4)
             for t in DOC_SWEEP}
-        if with_baselines:
-            for name, fn in BASELINES.items():
-                try:
-                    res[name] = score(docs, fn(docs))
-                except ImportError as exc:
-                    res[name] = {"error": str(exc)}
+        for name, decisions in (_baseline_decisions(docs) if with_baselines else {}).items():
+            res[name] = {"error": str(decisions)} if isinstance(decisions, Exception) else score(docs, decisions)
         out[view] = res
     docs = doc_level_set(source)
-    table = count_corpus(docs) if tagger.model.config.corpus_signals else None
-    scores = tagger.score(docs, table)
-    decided = {"tagger": tagger_decisions(tagger, docs, scores=scores)}
-    if with_baselines:
-        for name, fn in BASELINES.items():
-            try:
-                decided[name] = fn(docs)
-            except ImportError as exc:
-                decided[name] = exc
-    res = {}
-    for name, decisions in decided.items():
-        if isinstance(decisions, Exception):
-            res[name] = {"error": str(decisions)}
-            continue
-        res[name] = score(docs, decisions) | {"dropped_by_kind": dropped_by_kind(docs, decisions)}
+    scores = _tagger_scores(tagger, docs)
+    decided = {"tagger": tagger_decisions(tagger, docs, scores=scores)} | (_baseline_decisions(docs) if with_baselines else {})
+    res = {name: {"error": str(decisions)} if isinstance(decisions, Exception)
+           else score(docs, decisions) | {"dropped_by_kind": dropped_by_kind(docs, decisions)}
+           for name, decisions in decided.items()}
     res["tagger"]["drop_f1_by_doc_threshold"] = {
         str(t): score(docs, tagger_decisions(tagger, docs, doc_threshold=t, scores=scores))["doc"]["f1"] for t in DOC_SWEEP}
     out["doc-level"] = res

@@ -23,7 +23,6 @@ import json
 import platform
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +54,7 @@ def main() -> None:
     from bench_tagger import compare, markdown_table
     from realweb_eval import corpus_of, split, threshold_group, training_pages
     from refine.annotate.sources import split_sources
-    from refine.tagger.model import TaggerConfig
+    from refine.tagger.model import LineTagger, TaggerConfig
     from refine.tagger.train import TrainSettings, train_tagger
 
     started = time.perf_counter()
@@ -73,24 +72,22 @@ def main() -> None:
     config = TaggerConfig(encoder_layers=args.encoder_layers)
     settings = TrainSettings(epochs=args.epochs, seed=args.seed, group_of=threshold_group)
     if args.retune_only:  # the network as trained, the thresholds chosen again (train_report.json is kept)
-        from refine.tagger.model import LineTagger
         from refine.tagger.train import TrainReport, retune
 
         line_t, doc_t = retune(args.out, val, settings, corpus_of)
         kept = json.loads((args.out / "train_report.json").read_text())
         report = TrainReport(**(kept | {"line_threshold": line_t, "doc_threshold": doc_t}))
-        config = LineTagger.load(args.out).config
         print(f"thresholds chosen again: line {line_t}, doc {doc_t}", flush=True)
     else:
         report = train_tagger(train, val, args.out, config, settings, corpus_of=corpus_of, log=lambda s: print(s, flush=True))
+    model = LineTagger.load(args.out)
+    config = model.config
     if args.folds.is_file():  # the thresholds that did best on sources the fold models never saw
         from bench_realweb import cross_source_thresholds
-        from refine.tagger.model import CONFIG_FILE, LineTagger
 
-        config = LineTagger.load(args.out).config
         config.line_threshold, config.doc_threshold = cross_source_thresholds(json.loads(args.folds.read_text()), args.fold_tag)
         report.line_threshold, report.doc_threshold = config.line_threshold, config.doc_threshold
-        (args.out / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n")
+        model.save_config(args.out)
         print(f"thresholds from cross-source validation: line {config.line_threshold}, doc {config.doc_threshold}", flush=True)
     results = compare(str(args.out), args.heldout_docs, args.threads)
     total_min = (time.perf_counter() - started) / 60

@@ -33,7 +33,11 @@ def normalize_line(line: str) -> str:
 
 def host_of(doc: Document, url_field: str = "url") -> str | None:
     """The record's host name (without "www."), or None when it carries no usable URL."""
-    url = doc.fields.get(url_field)
+    return url_host(doc.fields.get(url_field))
+
+
+def url_host(url) -> str | None:
+    """The host name of `url` (without "www."), or None when it is not a usable URL."""
     if not isinstance(url, str) or not url:
         return None
     try:

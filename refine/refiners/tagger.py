@@ -83,9 +83,6 @@ class TaggerRefiner(CountsLines, Refiner):
             )
         return out
 
-    def close(self) -> None:
-        pass
-
 
 def _float_option(opts: RunOptions, key: str) -> float | None:
     value = opts.extra.get(key)

@@ -75,23 +75,13 @@ _SAMPLE_CHARS = 4000
 _COUNT_AT_END = re.compile(r"\(\d[\d,]*\)$")  # archive and tag widgets: "► August (13)", "Politics (212)"
 
 
-def _log_scale(value: float, top: float) -> float:
-    """log1p(value) / log1p(top), capped at 1: 0 stays 0, `top` and beyond become 1."""
-    return min(math.log1p(value) / math.log1p(top), 1.0)
+def _log_scale(value, top: float):
+    """log1p(value) / log1p(top), capped at 1 (elementwise on arrays): 0 stays 0, `top` and beyond become 1."""
+    return np.minimum(np.log1p(value) / math.log1p(top), 1.0)
 
 
 _ANY_DIGIT = re.compile(r"\d")
 _SPACES = re.compile(r"[^\S\n]+")
-
-
-def normalise(line: str) -> str:
-    """The form in which two lines count as "the same": case, digits and spacing ignored."""
-    return _SPACES.sub(" ", _ANY_DIGIT.sub("0", line.strip().lower())).strip()
-
-
-def shape_features(body: str) -> list[float]:
-    """What one line looks like on its own, in `SHAPE_NAMES` order."""
-    return shape_matrix([body])[0].tolist()
 
 
 # Character classes, as bits, for the vectorised counts of `shape_matrix`.
@@ -112,7 +102,7 @@ _NUMBERED_JOINED = re.compile(r"^(\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)][^\S\n]", r
 
 
 def shape_matrix(bodies: Sequence[str]) -> np.ndarray:
-    """`shape_features` of many lines at once, (lines, len(SHAPE_NAMES)) float32: characters are
+    """What each line looks like on its own, (lines, len(SHAPE_NAMES)) float32: characters are
     classified and counted with numpy over the lines joined, patterns run once over the joined text."""
     n = len(bodies)
     out = np.zeros((n, len(SHAPE_NAMES)), np.float32)
@@ -171,13 +161,12 @@ def shape_matrix(bodies: Sequence[str]) -> np.ndarray:
     size = np.maximum(lengths, 1).astype(np.float64)
     nonblank = lengths > 0
     word_count = np.maximum(words, 1)
-    log_top = lambda v, top: np.minimum(np.log1p(v) / math.log1p(top), 1.0)  # noqa: E731
     first = [t[:1] for t in full]
     last = [t[-1:] for t in full]
     columns = [
         ~nonblank,
-        log_top(np.fromiter(map(len, full), np.float64, n), 1000),
-        log_top(words, 200),
+        _log_scale(np.fromiter(map(len, full), np.float64, n), 1000),
+        _log_scale(words, 200),
         np.minimum((lengths - spaces) / word_count / 12.0, 1.0),
         [c != "" and c in _TERMINAL for c in last],
         [c == ":" for c in last],
@@ -187,10 +176,10 @@ def shape_matrix(bodies: Sequence[str]) -> np.ndarray:
         (lengths - alnum - spaces) / size,
         code / size,
         capitalised / word_count,
-        log_top(np.fromiter((len(b) - len(b.lstrip()) for b in bodies), np.float64, n), 16),
+        _log_scale(np.fromiter((len(b) - len(b.lstrip()) for b in bodies), np.float64, n), 16),
         [t.startswith(_BULLETS) for t in text],
         numbered,
-        log_top(separators, 10),
+        _log_scale(separators, 10),
         copyright_,
         year,
         url,
@@ -229,21 +218,21 @@ def line_features(bodies: Sequence[str], counts: CorpusCounts | None = None,
     joined = "\n".join(bodies)
     if len(joined) > n * _SAMPLE_CHARS:  # a huge line: compare lines by their starts
         joined = "\n".join(b[:_SAMPLE_CHARS] for b in bodies)
-    keys = [k.strip() for k in _SPACES.sub(" ", _ANY_DIGIT.sub("0", joined.lower())).split("\n")]  # `normalise`, at once
+    # two lines are "the same" with case, digits and spacing ignored: normalised all at once
+    keys = [k.strip() for k in _SPACES.sub(" ", _ANY_DIGIT.sub("0", joined.lower())).split("\n")]
     counts_in_doc = Counter(keys)
     repeated = np.fromiter((bool(k) and counts_in_doc[k] > 1 for k in keys), np.float64, n)
     chars = np.fromiter((len(b.strip()) for b in bodies), np.float64, n)
     prev_chars = np.concatenate([[0.0], chars[:-1]])
     next_chars = np.concatenate([chars[1:], [0.0]])
     index = np.arange(n, dtype=np.float64)
-    scale = lambda v, top: np.minimum(np.log1p(v) / math.log1p(top), 1.0)  # noqa: E731
     context = [
         index / (n - 1) if n > 1 else np.zeros(n),
-        scale(index, 200),
-        scale(n - 1 - index, 200),
+        _log_scale(index, 200),
+        _log_scale(n - 1 - index, 200),
         repeated,
-        scale(prev_chars, 1000),
-        scale(next_chars, 1000),
+        _log_scale(prev_chars, 1000),
+        _log_scale(next_chars, 1000),
         (index > 0) & (prev_chars == 0),
         (index + 1 < n) & (next_chars == 0),
         np.full(n, _log_scale(n, 2000)),
@@ -253,12 +242,12 @@ def line_features(bodies: Sequence[str], counts: CorpusCounts | None = None,
     out[:, :len(SHAPE_NAMES)] = shape_matrix(bodies)
     if counts is not None:
         others = np.maximum(np.asarray(counts.corpus, np.float64) - 1, 0)
-        out[:, _CORPUS_AT] = np.minimum(np.log1p(others) / math.log1p(1000), 1.0)
+        out[:, _CORPUS_AT] = _log_scale(others, 1000)
         out[:, _CORPUS_AT + 1] = np.minimum(others / max(counts.documents - 1, 1), 1.0)
         out[:, _CORPUS_AT + 2] = 1.0
         if counts.host is not None:
             host_others = np.maximum(np.asarray(counts.host, np.float64) - 1, 0)
-            out[:, _CORPUS_AT + 3] = np.minimum(np.log1p(host_others) / math.log1p(100), 1.0)
+            out[:, _CORPUS_AT + 3] = _log_scale(host_others, 100)
             out[:, _CORPUS_AT + 4] = 1.0
     if rules is not None:
         out[:, _RULES_AT:] = rules.matrix()

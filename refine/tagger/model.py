@@ -104,10 +104,15 @@ class LineTagger(nn.Module):
     def save(self, out_dir: str | Path) -> Path:
         from safetensors.torch import save_file
 
+        out = self.save_config(out_dir)
+        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(out / WEIGHTS_FILE))
+        return out
+
+    def save_config(self, out_dir: str | Path) -> Path:
+        """Write the config alone (new thresholds for the same weights)."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         (out / CONFIG_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n")
-        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(out / WEIGHTS_FILE))
         return out
 
     @classmethod

@@ -51,9 +51,6 @@ def count_corpus(docs, url_field: str = "url") -> LineFrequency:
 def page_host(doc, url_field: str = "url") -> str | None:
     """The host of a `TaggedDoc` (its `url`) or an engine `Document` (its record's `url_field`)."""
     from refine.document import Document
-    from refine.linefreq import host_of
+    from refine.linefreq import url_host
 
-    if isinstance(doc, Document):
-        return host_of(doc, url_field)
-    url = getattr(doc, "url", None)
-    return host_of(Document("-", "", {url_field: url}), url_field) if url else None
+    return url_host(doc.fields.get(url_field) if isinstance(doc, Document) else getattr(doc, "url", None))

@@ -3,7 +3,8 @@
 The encoder is frozen, so its embeddings are computed once per distinct line (boilerplate repeats,
 which makes this much cheaper than one per line) and may be cached on disk; epochs then cost only
 the GRU. Features are computed once per document too, with corpus line counts taken over each
-document's own corpus (`corpus_of`: the pages that would be refined together), as a run would. Deterministic for a seed: fixed shuffles, fixed windows, deterministic torch kernels.
+document's own corpus (`corpus_of`: the pages that would be refined together), as a run would.
+Deterministic for a seed: fixed shuffles, fixed windows, deterministic torch kernels.
 Thresholds are tuned on the validation documents, never on held-out ones.
 """
 
@@ -24,7 +25,7 @@ from refine.tagger.data import TaggedDoc, pad_batch
 from refine.tagger.encoder import LineEncoder
 from refine.tagger.infer import Scores
 from refine.tagger.metrics import PRF
-from refine.tagger.model import CONFIG_FILE, LineTagger, TaggerConfig
+from refine.tagger.model import LineTagger, TaggerConfig
 
 
 @dataclass
@@ -274,7 +275,6 @@ def _fit(train_docs, train_emb, train_feats, val_docs, val_emb, val_feats, confi
     train_ex = _windows(train_docs, train_emb, train_feats, settings.window)
     val_ex = _windows(val_docs, val_emb, val_feats, 10**9)
     val_gold = [(d.labels, d.drop) for d, e in zip(val_docs, val_emb) if len(e)]
-    val_groups = [settings.group_of(d) for d, e in zip(val_docs, val_emb) if len(e)] if settings.group_of else None
     model = LineTagger(config)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     rng = np.random.default_rng(settings.seed)
@@ -314,8 +314,7 @@ def _fit(train_docs, train_emb, train_feats, val_docs, val_emb, val_feats, confi
     model.load_state_dict(best_state)
     model.eval()
     report.train_seconds = round(time.perf_counter() - t1, 1)
-    val_scores = _score_embedded(model, val_ex, settings.batch_docs)
-    config.line_threshold, config.doc_threshold = tune_thresholds(val_scores, val_gold, val_groups)
+    val_scores = _choose_thresholds(model, val_docs, val_emb, val_ex, settings)
     report.line_threshold, report.doc_threshold = config.line_threshold, config.doc_threshold
     report.val = evaluate_scores(val_scores, val_gold, config.line_threshold, config.doc_threshold)
     model.config = config
@@ -331,17 +330,21 @@ def retune(model_dir: str | Path, val_docs: Sequence[TaggedDoc], settings: Train
     tagger = Tagger.load(model_dir, threads=settings.threads)
     config = tagger.model.config
     val_emb = embed_docs(val_docs, tagger.encoder)
-    val_feats = doc_features(val_docs, config, corpus_of)
-    kept = [(d, e) for d, e in zip(val_docs, val_emb) if len(e)]
-    val_ex = _windows([d for d, _ in kept], [e for _, e in kept],
-                      [f for (d, e), f in zip(zip(val_docs, val_emb), val_feats) if len(e)], 10**9)
-    gold = [(d.labels, d.drop) for d, _ in kept]
-    groups = [settings.group_of(d) for d, _ in kept] if settings.group_of else None
-    config.line_threshold, config.doc_threshold = tune_thresholds(
-        _score_embedded(tagger.model, val_ex, settings.batch_docs), gold, groups)
-    path = Path(model_dir) / CONFIG_FILE
-    path.write_text(json.dumps(asdict(config), indent=2) + "\n")
+    val_ex = _windows(val_docs, val_emb, doc_features(val_docs, config, corpus_of), 10**9)
+    _choose_thresholds(tagger.model, val_docs, val_emb, val_ex, settings)
+    tagger.model.save_config(model_dir)
     return config.line_threshold, config.doc_threshold
+
+
+def _choose_thresholds(model: LineTagger, val_docs, val_emb, val_ex: list[tuple], settings: TrainSettings) -> list[Scores]:
+    """Set `model.config`'s thresholds from the validation documents (`tune_thresholds`, grouped by
+    `settings.group_of`); returns the validation scores."""
+    scored = [d for d, e in zip(val_docs, val_emb) if len(e)]  # `_windows` leaves out documents without lines
+    gold = [(d.labels, d.drop) for d in scored]
+    groups = [settings.group_of(d) for d in scored] if settings.group_of else None
+    scores = _score_embedded(model, val_ex, settings.batch_docs)
+    model.config.line_threshold, model.config.doc_threshold = tune_thresholds(scores, gold, groups)
+    return scores
 
 
 def split_validation(docs: Sequence[TaggedDoc], fraction: float, seed: int) -> tuple[list, list]:
