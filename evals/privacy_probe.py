@@ -270,6 +270,7 @@ def run_probe(probe: Probe, corpora: dict[str, dict[str, str]], settings: ProbeS
 def refine_corpus(corpus: str | Path, out_dir: str | Path, opts) -> Path:
     """Refine the probe corpus with any refiner (`opts`: a RunOptions, e.g. mode rewrite, instruction pii),
     as `refine run` would, into `out_dir`; a rerun resumes from its request cache."""
+    from refine.executors import LocalExecutor
     from refine.outdir import run_info
     from refine.pipeline import Pipeline, PipelineConfig
     from refine.refiners import build_refiner
@@ -277,11 +278,7 @@ def refine_corpus(corpus: str | Path, out_dir: str | Path, opts) -> Path:
     pipeline = Pipeline(PipelineConfig(batch_size=opts.batch_size, resume=False))
     record = run_info("run", str(corpus), asdict(opts))
     plan = pipeline.prepare(str(corpus), str(out_dir), record)  # before the refiner puts its cache there
-    refiner = build_refiner(opts)
-    try:
-        result = pipeline.execute(plan, refiner)
-    finally:
-        refiner.close()
+    result = LocalExecutor().execute(pipeline, plan, lambda: build_refiner(opts))
     if result.failed:
         name, message = result.failed[0]
         raise RuntimeError(f"refining the probe corpus failed in shard {name}: {message} (see {out_dir}/_failed/)")

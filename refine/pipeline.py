@@ -7,6 +7,9 @@ matches and redoes the rest from scratch, so a run killed at any moment and reru
 id exactly once; shard outputs depend only on the input and the refiner, so they are byte-identical to
 an uninterrupted run's. Bad records go to the quarantine with a reason; a refiner failure on a
 document fails its shard (no marker), the other shards go on, and the run reports how to resume.
+
+Here: the plan (`Pipeline.prepare`), the per-shard step (`ShardRunner`) and the merged stats
+(`Pipeline.summarize`); who runs the shards, and where, is an executor's business (`refine.executors`).
 """
 
 from __future__ import annotations
@@ -183,18 +186,16 @@ class Plan:
 
 
 class Pipeline:
-    """Runs one refiner over a corpus into an output directory, shard by shard (see module doc).
+    """Plans a run of one refiner over a corpus into an output directory, and merges its shards' stats.
 
     `prepare` checks the input and the output directory before any refiner is built (a refiner may
-    keep its request cache in the output directory); `execute` refines the shards not done yet.
+    keep its request cache in the output directory); an executor (`refine.executors`) then refines the
+    shards not done yet with a `ShardRunner` each, and `summarize` writes stats.json.
     """
 
     def __init__(self, config: PipelineConfig, progress: ProgressLike | None = None):
         self.config = config
         self.progress = progress or NullProgress()
-
-    def run(self, input_spec: str, output: str, run_record: dict, refiner: Refiner) -> RunResult:
-        return self.execute(self.prepare(input_spec, output, run_record), refiner)
 
     def prepare(self, input_spec: str, output: str, run_record: dict) -> Plan:
         cfg = self.config
@@ -212,65 +213,15 @@ class Pipeline:
             raise
         return Plan(sources, readers, shards, out, done)
 
-    def execute(self, plan: Plan, refiner: Refiner) -> RunResult:
-        """The local executor: the shards not done yet, one after the other, in this process."""
-        self.bind(refiner)
-        self.prepare_refiner(plan, refiner)
-        todo = plan.todo()
-        failed: list[tuple[str, str]] = []
-        self.progress.start(total=sum(s.stop - s.start for s in todo))
-        try:
-            for shard in todo:
-                outcome = self.process_shard(shard, plan.readers[plan.sources.index(shard.source)], plan.out)
-                if outcome.error is not None:
-                    failed.append((shard.name, outcome.error))
-        finally:
-            self.progress.stop()
-            for reader in plan.readers:
-                reader.close()
-        return self.summarize(plan, failed)
-
-    def bind(self, refiner: Refiner) -> None:
-        """Refine with `refiner` from now on (a distributed worker binds its own copy or replica)."""
-        # A refiner may reject malformed records (e.g. `refine apply`: a program that is not a string).
-        self.validate: Validator = refiner.validate
-        self.refiner = refiner
-        self.step = DocumentStep(refiner.name, self.config.text_field, self.config.dialect, self.config.policy)
+    def runner(self, refiner: Refiner) -> "ShardRunner":
+        """The per-shard step with `refiner`, reporting to this pipeline's progress."""
+        return ShardRunner(self.config, refiner, self.progress)
 
     def prepare_refiner(self, plan: Plan, refiner: Refiner) -> None:
         """A corpus-aware refiner (e.g. rules with linefreq=auto) counts over the whole planned input
         first, done shards included, so a resumed run refines exactly like an uninterrupted one."""
         if refiner.needs_prepare:
             refiner.prepare(self.documents(plan))
-
-    def process_shard(self, shard: Shard, reader: SourceReader, out: OutputDir) -> "ShardOutcome":
-        """Refine and write one shard with the bound refiner, then mark it done or record why it failed.
-
-        Never raises for a failure of the shard's own work: one shard's failure must not stop the run.
-        A full disk is the exception: every other shard would fail the same way, so it stops the run
-        (`OutputFull`), leaving neither a marker nor a temp file; the rerun redoes this shard.
-        """
-        try:
-            stats = self._run_shard(shard, reader, out)
-        except Exception as e:  # noqa: BLE001 - recorded in _failed/ and reported by the run
-            if is_disk_full(e):
-                raise OutputFull(f"no space left on the device holding {out.path} (writing shard {shard.name})") from None
-            message = str(e) if isinstance(e, ShardFailed) else f"{type(e).__name__}: {e}"
-            try:
-                out.record_failure(shard, message, traceback.format_exc())
-            except OSError as failure:
-                if is_disk_full(failure):
-                    raise OutputFull(f"no space left on the device holding {out.path}") from None
-                raise
-            return ShardOutcome(shard.name, None, message)
-        try:
-            out.complete(shard, stats)
-        except OSError as e:
-            if is_disk_full(e):
-                raise OutputFull(f"no space left on the device holding {out.path} (writing shard {shard.name}'s "
-                                 "completion marker)") from None
-            raise
-        return ShardOutcome(shard.name, stats, None)
 
     def summarize(self, plan: Plan, failed: list[tuple[str, str]]) -> RunResult:
         """Merge the completion markers' stats into stats.json (whichever process wrote them)."""
@@ -299,29 +250,96 @@ class Pipeline:
                 if isinstance(doc, Document):
                     yield doc
 
+
+def read_shard(shard: Shard, reader: SourceReader, config: PipelineConfig, quarantine: ShardWriter,
+               on_rejected: Callable[[Rejected], None], validate: Validator | None = None
+               ) -> Iterator[tuple[int, Document]]:
+    """A shard's documents with their rows, streamed; a row that is not one (or that `validate` refuses)
+    goes to `quarantine` with its reason, and to `on_rejected` (which counts it), never silently away."""
+    rows = reader.rows(shard.start, shard.stop)
+    try:
+        for raw in rows:
+            doc = to_document(raw, shard.source, config.text_field, config.id_field)
+            if isinstance(doc, Document) and validate is not None:
+                problem = validate(doc)
+                if problem is not None:
+                    doc = Rejected(raw.row, problem[0], problem[1],
+                                   preview_record({**doc.fields, config.text_field: doc.text}), doc.id)
+            if isinstance(doc, Rejected):
+                quarantine.write(doc.to_row(shard.source))
+                on_rejected(doc)
+                continue
+            yield raw.row, doc
+    finally:
+        rows.close()  # now, not at garbage collection: the reader's stream position depends on it
+
+
+class ShardStep:
+    """One shard's work, written whole and then marked done, or recorded as failed: what `refine run`'s
+    step and `refine annotate`'s share. A subclass writes the shard's files in `write_shard`."""
+
+    #: Failures every other shard would meet too (a backend that is gone): recorded, then they stop the run.
+    stops_run: tuple[type[Exception], ...] = ()
+
+    def write_shard(self, shard: Shard, reader: SourceReader, out: OutputDir):
+        """Write the shard's files (atomically, by commit) and return its stats (anything with `to_dict`)."""
+        raise NotImplementedError
+
+    def process_shard(self, shard: Shard, reader: SourceReader, out: OutputDir) -> ShardOutcome:
+        """Do one shard, then mark it done or record why it failed.
+
+        Never raises for a failure of the shard's own work: one shard's failure must not stop the run.
+        A full disk is the exception: every other shard would fail the same way, so it stops the run
+        (`OutputFull`), leaving neither a marker nor a temp file; the rerun redoes this shard. So do
+        `stops_run` failures, once recorded.
+        """
+        try:
+            stats = self.write_shard(shard, reader, out)
+        except Exception as e:  # noqa: BLE001 - recorded in _failed/ and reported by the run
+            if is_disk_full(e):
+                raise OutputFull(f"no space left on the device holding {out.path} (writing shard {shard.name})") from None
+            message = str(e) if isinstance(e, ShardFailed) else f"{type(e).__name__}: {e}"
+            try:
+                out.record_failure(shard, message, traceback.format_exc())
+            except OSError as failure:
+                if is_disk_full(failure):
+                    raise OutputFull(f"no space left on the device holding {out.path}") from None
+                raise
+            if isinstance(e, self.stops_run):
+                raise
+            return ShardOutcome(shard.name, None, message)
+        try:
+            out.complete(shard, stats)
+        except OSError as e:
+            if is_disk_full(e):
+                raise OutputFull(f"no space left on the device holding {out.path} (writing shard {shard.name}'s "
+                                 "completion marker)") from None
+            raise
+        return ShardOutcome(shard.name, stats, None)
+
+
+class ShardRunner(ShardStep):
+    """Refines and writes whole shards with one refiner: the step every executor runs, in this process
+    (local) or in a worker (Ray), so outputs, markers and stats are the same whichever runs it."""
+
+    def __init__(self, config: PipelineConfig, refiner: Refiner, progress: ProgressLike | None = None):
+        self.config = config
+        self.refiner = refiner
+        # A refiner may reject malformed records (e.g. `refine apply`: a program that is not a string).
+        self.validate: Validator = refiner.validate
+        self.step = DocumentStep(refiner.name, config.text_field, config.dialect, config.policy)
+        self.progress = progress or NullProgress()
+
     def _documents(self, shard: Shard, reader: SourceReader, quarantine: ShardWriter,
                    stats: Stats) -> Iterator[tuple[int, Document]]:
-        cfg = self.config
-        rows = reader.rows(shard.start, shard.stop)
-        try:
-            for raw in rows:
-                doc = to_document(raw, shard.source, cfg.text_field, cfg.id_field)
-                if isinstance(doc, Document):
-                    problem = self.validate(doc)
-                    if problem is not None:
-                        doc = Rejected(raw.row, problem[0], problem[1],
-                                       preview_record({**doc.fields, cfg.text_field: doc.text}), doc.id)
-                if isinstance(doc, Rejected):
-                    quarantine.write(doc.to_row(shard.source))
-                    stats.update("docs_quarantined")
-                    stats.update(f"quarantine/{doc.code}")
-                    self.progress.advance(rows=1)
-                    continue
-                yield raw.row, doc
-        finally:
-            rows.close()  # now, not at garbage collection: the reader's stream position depends on it
+        def rejected(doc: Rejected) -> None:
+            stats.update("docs_quarantined")
+            stats.update(f"quarantine/{doc.code}")
+            self.progress.advance(rows=1)
 
-    def _run_shard(self, shard: Shard, reader: SourceReader, out: OutputDir) -> Stats:
+        return read_shard(shard, reader, self.config, quarantine, rejected, self.validate)
+
+    def write_shard(self, shard: Shard, reader: SourceReader, out: OutputDir) -> Stats:
         cfg = self.config
         stats = Stats()
         started = time.perf_counter()

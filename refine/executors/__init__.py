@@ -1,6 +1,6 @@
 """Executors: who processes a prepared plan's shards. `local` runs them in this process, one after the
-other; `ray` dispatches them to a Ray cluster. Both use the pipeline's own per-shard step
-(`Pipeline.process_shard`), so outputs, markers and stats are the same whichever runs them.
+other; `ray` dispatches them to a Ray cluster. Both run the pipeline's own per-shard step
+(`refine.pipeline.ShardRunner`), so outputs, markers and stats are the same whichever runs them.
 """
 
 from __future__ import annotations
@@ -30,6 +30,24 @@ class LocalExecutor:
     def execute(self, pipeline: Pipeline, plan: Plan, make_refiner: Callable[[], Refiner]) -> RunResult:
         refiner = make_refiner()
         try:
-            return pipeline.execute(plan, refiner)
+            return self.run(pipeline, plan, refiner)
         finally:
             refiner.close()
+
+    def run(self, pipeline: Pipeline, plan: Plan, refiner: Refiner) -> RunResult:
+        """The shards not done yet, one after the other, with `refiner` (which the caller closes)."""
+        runner = pipeline.runner(refiner)
+        pipeline.prepare_refiner(plan, refiner)
+        todo = plan.todo()
+        failed: list[tuple[str, str]] = []
+        pipeline.progress.start(total=sum(s.stop - s.start for s in todo))
+        try:
+            for shard in todo:
+                outcome = runner.process_shard(shard, plan.readers[plan.sources.index(shard.source)], plan.out)
+                if outcome.error is not None:
+                    failed.append((shard.name, outcome.error))
+        finally:
+            pipeline.progress.stop()
+            for reader in plan.readers:
+                reader.close()
+        return pipeline.summarize(plan, failed)

@@ -2,8 +2,8 @@
 
 The driver plans shards (the same planner), skips completed ones (the same markers) and dispatches the
 rest; a worker reads its shard's own row range, refines it, writes its three files atomically and its
-completion marker, exactly as `Pipeline.process_shard` does locally, so the outputs are byte-identical.
-Only shard specs and stats cross the driver, never documents. Two kinds of workers:
+completion marker with the local executor's own step (`ShardRunner.process_shard`), so the outputs are
+byte-identical. Only shard specs and stats cross the driver, never documents. Two kinds of workers:
 
 - CPU tasks (the default): the driver builds the refiner once (and runs a corpus-aware refiner's first
   pass), puts it in the object store, and each shard is a task that uses a copy. For `rules`, a tagger on
@@ -29,7 +29,7 @@ from refine.executors import ExecutorError
 from refine.io import SourceReader
 from refine.options import RunOptions
 from refine.outdir import OutputDir
-from refine.pipeline import Pipeline, PipelineConfig, Plan, RunResult, ShardOutcome
+from refine.pipeline import Pipeline, PipelineConfig, Plan, RunResult, ShardOutcome, ShardRunner
 from refine.shards import Shard
 from refine.refiners import build_refiner
 from refine.refiners.base import Refiner
@@ -61,14 +61,13 @@ class ShardWorker:
 
     def __init__(self, config: PipelineConfig, output: str, refiner: Refiner):
         self.refiner = refiner
-        self.pipeline = Pipeline(config)
-        self.pipeline.bind(refiner)
+        self.runner = ShardRunner(config, refiner)
         self.out = OutputDir(output, config.storage_options)
 
     def run(self, shard: Shard) -> ShardOutcome:
-        reader = SourceReader(shard.source, self.pipeline.config.storage_options)
+        reader = SourceReader(shard.source, self.runner.config.storage_options)
         try:
-            return self.pipeline.process_shard(shard, reader, self.out)
+            return self.runner.process_shard(shard, reader, self.out)
         finally:
             reader.close()
 

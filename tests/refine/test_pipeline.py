@@ -11,6 +11,7 @@ from helpers import snapshot, write_jsonl
 from fake_refiner import FakeRefiner, make_corpus
 
 from programs.ops import Policy
+from refine.executors import LocalExecutor
 from refine.outdir import RunConfigError, run_info
 from refine.pipeline import Pipeline, PipelineConfig, apply_refinement
 from refine.shards import plan_shards
@@ -26,9 +27,15 @@ def rows(directory: Path) -> list[dict]:
     return [json.loads(line) for p in sorted(directory.glob("*.jsonl")) for line in p.read_text().splitlines()]
 
 
+def run_local(config: PipelineConfig, corpus, out, record: dict, refiner):
+    """Plan and run in this process, as `refine run` does with the local executor."""
+    pipeline = Pipeline(config)
+    return LocalExecutor().run(pipeline, pipeline.prepare(str(corpus), str(out), record), refiner)
+
+
 def run(corpus, out, refiner=None, **cfg):
     config = PipelineConfig(shard_size=cfg.pop("shard_size", 10), batch_size=cfg.pop("batch_size", 4), **cfg)
-    return Pipeline(config).run(str(corpus), str(out), RECORD, refiner or FakeRefiner())
+    return run_local(config, corpus, out, RECORD, refiner or FakeRefiner())
 
 
 def test_end_to_end_outputs_audit_and_stats(tmp_path):
@@ -117,23 +124,23 @@ def test_run_config_guards_the_output_directory(tmp_path):
     corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(5))
     out = tmp_path / "out"
     config = PipelineConfig()
-    Pipeline(config).run(str(corpus), str(out), RECORD, FakeRefiner())
+    run_local(config, corpus, out, RECORD, FakeRefiner())
     other = run_info("run", "corpus", {"mode": "rules"})
     with pytest.raises(RunConfigError, match="mode"):
-        Pipeline(config).run(str(corpus), str(out), other, FakeRefiner())
+        run_local(config, corpus, out, other, FakeRefiner())
     runtime_only = run_info("run", "corpus", {"mode": "fake", "concurrency": 99})
-    Pipeline(config).run(str(corpus), str(out), runtime_only, FakeRefiner())  # runtime settings may change
-    Pipeline(PipelineConfig(force=True)).run(str(corpus), str(out), other, FakeRefiner())
+    run_local(config, corpus, out, runtime_only, FakeRefiner())  # runtime settings may change
+    run_local(PipelineConfig(force=True), corpus, out, other, FakeRefiner())
     assert json.loads((out / "run.json").read_text())["config"]["mode"] == "rules"
 
     (out / "data" / "stale.jsonl").write_text("x\n")
-    Pipeline(PipelineConfig(resume=False)).run(str(corpus), str(out), RECORD, FakeRefiner())
+    run_local(PipelineConfig(resume=False), corpus, out, RECORD, FakeRefiner())
     assert not (out / "data" / "stale.jsonl").exists()
 
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("precious")
     with pytest.raises(RunConfigError, match="not a refine output directory"):
-        Pipeline(PipelineConfig(resume=False)).run(str(corpus), str(tmp_path / "mine"), RECORD, FakeRefiner())
+        run_local(PipelineConfig(resume=False), corpus, tmp_path / "mine", RECORD, FakeRefiner())
     assert (tmp_path / "mine" / "thesis.tex").exists()
 
 
