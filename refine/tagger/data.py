@@ -40,7 +40,7 @@ PAD_TO = 16
 class Batch:
     """Padded arrays for a batch of documents (docs × lines); padded positions have mask False."""
 
-    embeddings: np.ndarray  # float32 (docs, lines, dim)
+    embeddings: np.ndarray  # float32 (docs, lines, dim): line embeddings, or their projections
     features: np.ndarray  # float32 (docs, lines, n_features)
     mask: np.ndarray  # bool (docs, lines)
     labels: np.ndarray  # float32 (docs, lines); 0 where padded or unknown

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from refine.tagger.data import pad_batch
-from refine.tagger.encoder import LineEncoder
+from refine.tagger.encoder import LineCache, LineEncoder
 from refine.linefreq import LineFrequency
 from refine.tagger.model import LineTagger
 from refine.tagger.signals import Signals, page_host
@@ -29,18 +29,30 @@ class Scores:
 
 
 class Tagger:
-    def __init__(self, model: LineTagger, encoder: LineEncoder, max_lines_per_batch: int = 4096):
+    """`max_lines_per_batch`: documents are scored together up to this many lines (the GRU steps
+    through the longest, so many short documents share its steps). `cache_size`: distinct lines whose
+    projected vectors are kept (64 floats each, where an embedding is 384), so repeated boilerplate
+    is embedded and projected once."""
+
+    def __init__(self, model: LineTagger, encoder: LineEncoder, max_lines_per_batch: int = 16_384,
+                 cache_size: int = 100_000):
         self.model = model.eval()
         self.encoder = encoder
         self.max_lines_per_batch = max_lines_per_batch
         self.signals = Signals(rules=model.config.rule_signals)
+        self._lines = LineCache(cache_size, self._project)
+
+    def _project(self, texts: list[str]) -> np.ndarray:
+        with torch.inference_mode():
+            return self.model.project(torch.from_numpy(self.encoder.embed(texts))).numpy()
 
     @classmethod
     def load(cls, model_dir: str | Path, encoder: str | None = None, threads: int | None = None) -> "Tagger":
         """Load a trained tagger; `encoder` overrides the encoder directory its config names."""
         model = LineTagger.load(model_dir)
         c = model.config
-        enc = LineEncoder(encoder or c.encoder, layers=c.encoder_layers, max_tokens=c.max_tokens, threads=threads)
+        enc = LineEncoder(encoder or c.encoder, layers=c.encoder_layers, max_tokens=c.max_tokens, threads=threads,
+                          cache_size=0)  # the tagger caches projected vectors instead
         if enc.dim != c.embed_dim:
             raise ValueError(f"encoder {enc.name!r} gives {enc.dim}-d embeddings; {model_dir} expects {c.embed_dim}")
         return cls(model, enc)
@@ -79,15 +91,15 @@ class Tagger:
         if not nonempty:
             return
         flat = [line for i in nonempty for line in docs[i].bodies]
-        vecs = self.encoder.encode(flat)
-        embeddings, start = [], 0
+        vecs = self._lines.get(flat)
+        projected, start = [], 0
         for i in nonempty:
-            embeddings.append(vecs[start : start + len(docs[i])])
+            projected.append(vecs[start : start + len(docs[i])])
             start += len(docs[i])
         features = [self.signals.features(docs[i].bodies, docs[i].text, docs[i].host, linefreq) for i in nonempty]
-        batch = pad_batch(embeddings, features)
+        batch = pad_batch(projected, features)
         with torch.inference_mode():
-            line_logits, doc_logits = self.model(
+            line_logits, doc_logits = self.model.tag(
                 torch.from_numpy(batch.embeddings), torch.from_numpy(batch.features), torch.from_numpy(batch.mask)
             )
         line_p = torch.sigmoid(line_logits).numpy()

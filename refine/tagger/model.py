@@ -85,7 +85,18 @@ class LineTagger(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """(docs, lines, embed_dim), (docs, lines, n_features), (docs, lines) bool -> line logits
         (docs, lines) and doc logits (docs,). Padded positions are masked out of the pooling."""
-        x = torch.cat([self.embed_proj(embeddings), features], dim=-1)
+        return self.tag(self.project(embeddings), features, mask)
+
+    def project(self, embeddings: torch.Tensor) -> torch.Tensor:
+        """Line embeddings (..., embed_dim) -> the network's line vectors (..., proj_dim). A line's
+        vector depends on its text alone, so inference computes it once per distinct line."""
+        return self.embed_proj(embeddings)
+
+    def tag(
+        self, projected: torch.Tensor, features: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """`forward` from projected line vectors (docs, lines, proj_dim); padded positions may hold anything."""
+        x = torch.cat([projected, features], dim=-1)
         lengths = mask.sum(1)
         states = x
         for i, layer in enumerate(self.layers):

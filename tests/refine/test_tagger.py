@@ -209,3 +209,27 @@ def test_the_shipped_default_drops_unwanted_pages_and_keeps_short_clean_ones():
     assert programs["search"] == ["drop_doc()"] and programs["login"] == ["drop_doc()"]
     assert programs["article"] == ["keep_doc()", "keep_chunk()"]  # a short extracted article and its headline stay
     assert refs[0].audit["drop_reason"] == "unwanted page"
+
+
+def test_line_cache_computes_each_distinct_line_once_and_evicts_the_oldest():
+    from refine.tagger.encoder import LineCache
+
+    calls: list[list[str]] = []
+
+    def compute(texts):
+        calls.append(list(texts))
+        return np.array([[len(t), ord(t[0])] for t in texts], np.float32).reshape(len(texts), 2)
+
+    cache = LineCache(3, compute)
+    expect = lambda lines: np.array([[len(t), ord(t[0])] for t in lines], np.float32)  # noqa: E731
+    np.testing.assert_array_equal(cache.get(["bb", "a", "bb"]), expect(["bb", "a", "bb"]))
+    assert calls == [["a", "bb"]] and len(cache) == 2
+    np.testing.assert_array_equal(cache.get(["a", "ccc", "dddd"]), expect(["a", "ccc", "dddd"]))
+    assert calls[-1] == ["ccc", "dddd"] and len(cache) == 3  # "bb", the least recently used, is gone
+    cache.get(["bb"])
+    assert calls[-1] == ["bb"]
+    # one call with more new lines than the cache holds still answers every line
+    lines = ["e", "ff", "ggg", "hhhh", "iiiii", "e"]
+    np.testing.assert_array_equal(cache.get(lines), expect(lines))
+    assert len(cache) == 3
+    assert LineCache(0, compute).get(["x"]).shape == (1, 2)

@@ -115,11 +115,14 @@ def test_unwanted_pages_are_whole_drops_of_every_kind():
 
 
 def test_fast_token_embeddings_match_the_transformers_layer():
+    """The encoder pools without a per-token LayerNorm (an algebraic rewrite); it must give the
+    vectors of BERT's own embedding layer, mean-pooled."""
     from transformers import AutoModel
 
     from refine.tagger.encoder import PACKAGED, LineEncoder, resolve_encoder
 
-    lines = ["Home | News | Sport", "The quick brown fox jumps over the lazy dog.", "► August (13)", "日本語 Ünïcode"]
+    lines = ["Home | News | Sport", "The quick brown fox jumps over the lazy dog.", "► August (13)", "日本語 Ünïcode",
+             "x", "A long paragraph, longer than the encoder's 48 tokens, " * 6]  # the last one is truncated
     fast = LineEncoder(layers=0)
     assert fast._tables is not None
     model = AutoModel.from_pretrained(resolve_encoder(PACKAGED)).eval()
