@@ -20,7 +20,7 @@ import posixpath
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import fsspec
 
@@ -478,11 +478,17 @@ def _remove_quietly(fs, path: str) -> None:
 
 def write_bytes_atomic(fs, path: str, data: bytes) -> None:
     """`data` at `path`, whole or not at all: a temp file renamed into place, removed if writing fails."""
+    write_chunks_atomic(fs, path, (data,))
+
+
+def write_chunks_atomic(fs, path: str, chunks: Iterable[bytes]) -> None:
+    """`write_bytes_atomic` for a file too large to hold in memory: the chunks are streamed into the temp file."""
     tmp = posixpath.join(posixpath.dirname(path), f".{posixpath.basename(path)}.{_unique()}.tmp")
     fs.makedirs(posixpath.dirname(path), exist_ok=True)
     try:
         with fs.open(tmp, "wb") as f:
-            f.write(data)
+            for chunk in chunks:
+                f.write(chunk)
         fs.mv(tmp, path)
     except BaseException:
         _remove_quietly(fs, tmp)

@@ -20,7 +20,7 @@ import fsspec
 from programs.lines import line_body, runs, split_lines
 from programs.ops import DropDoc, KeepChunk, KeepDoc, Program, RemoveLines, RemoveStr
 from programs.render import render
-from refine.io import write_bytes_atomic
+from refine.io import write_bytes_atomic, write_chunks_atomic
 from refine.refiners.budgets import PROX_CHUNK_TOKENS, PROX_DOC_TOKENS
 
 ROWS_FILE = "train.jsonl"
@@ -122,7 +122,9 @@ class Stats:
     by_layout: Counter = field(default_factory=Counter)
     lines: Counter = field(default_factory=Counter)  # "keep" / "remove"
     docs: Counter = field(default_factory=Counter)  # "keep" / "drop"
-    extra: dict = field(default_factory=dict)
+    docs_read: int = 0  # input documents handed to the expert (a corpus expert's)
+    quarantined: Counter = field(default_factory=Counter)  # input rows that are not documents, by reason
+    extra: dict = field(default_factory=dict)  # the run's settings (the expert, its options)
 
     def add_rows(self, rows: list[dict], templates=(), layout: str | None = None) -> None:
         for row in rows:
@@ -145,21 +147,45 @@ class Stats:
         return {"kept": dict(self.kept), "rejected": dict(self.rejected),
                 "by_source": {k: dict(v) for k, v in sorted(self.by_source.items())},
                 "by_template": dict(sorted(self.by_template.items())), "by_layout": dict(sorted(self.by_layout.items())),
-                "lines": dict(self.lines), "docs": dict(self.docs), **self.extra}
+                "lines": dict(self.lines), "docs": dict(self.docs), "docs_read": self.docs_read,
+                "quarantined": dict(self.quarantined), **self.extra}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Stats":
+        """The stats `to_dict` gave (a shard's, from its completion marker); unknown keys are `extra`."""
+        counters = {k: Counter(d.get(k, {})) for k in ("kept", "rejected", "by_template", "by_layout", "lines",
+                                                        "docs", "quarantined")}
+        by_source = defaultdict(Counter, {k: Counter(v) for k, v in d.get("by_source", {}).items()})
+        extra = {k: v for k, v in d.items() if k not in (*counters, "by_source", "docs_read")}
+        return cls(**counters, by_source=by_source, docs_read=int(d.get("docs_read", 0)), extra=extra)
+
+    def merge(self, other: "Stats") -> None:
+        """Add another shard's counts (its `extra` is the run's business, not merged)."""
+        for name in ("kept", "rejected", "by_template", "by_layout", "lines", "docs", "quarantined"):
+            getattr(self, name).update(getattr(other, name))
+        for source, counts in other.by_source.items():
+            self.by_source[source].update(counts)
+        self.docs_read += other.docs_read
 
 
 def write_dataset(rows: Iterable[dict], out_dir: str | Path, stats: Stats) -> Path:
-    """Write the rows as JSONL and the stats as JSON, each atomically; returns the directory."""
+    """Write the rows as JSONL (streamed, as they come) and the stats as JSON, each atomically; returns
+    the directory."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tmp = out / (ROWS_FILE + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    tmp.replace(out / ROWS_FILE)
-    stats_json = json.dumps(stats.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    write_bytes_atomic(fsspec.filesystem("file"), str(out / STATS_FILE), stats_json.encode("utf-8"))
+    fs = fsspec.filesystem("file")
+    write_chunks_atomic(fs, str(out / ROWS_FILE), (row_line(row) for row in rows))
+    write_stats(fs, str(out / STATS_FILE), stats)
     return out
+
+
+def row_line(row: dict) -> bytes:
+    """One dataset row as its JSONL line (what `refine.io.ShardWriter` writes too)."""
+    return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_stats(fs, path: str, stats: Stats) -> None:
+    write_bytes_atomic(fs, path, (json.dumps(stats.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def iter_annotations(path: str | Path, stage: str | None = None) -> Iterator[dict]:

@@ -116,7 +116,7 @@ def parse_judgement(answer: str) -> Judgement | str:
 
 
 def _parse(text: str, scope: tuple[int, int]) -> Program | ProgramError:
-    from programs import try_parse
+    from programs.parse import try_parse
 
     return try_parse(text, dialect="prox", scope=scope)
 

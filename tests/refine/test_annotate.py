@@ -8,7 +8,6 @@ from collections import Counter
 
 import pytest
 
-import programs
 from programs.apply import apply
 from programs.lines import split_lines
 from programs.ops import KeepChunk, Program, RemoveLines, RemoveStr
@@ -236,7 +235,6 @@ def test_doc_judgements_parse():
     assert parse_judgement("keep_doc() or drop_doc()") == "doc_conflicting_decisions"
 
 
-@pytest.mark.skipif(not hasattr(programs, "try_parse"), reason="programs.try_parse (the parser) is not there yet")
 def test_programs_expert_merges_task_answers_and_counts_failures():
     docs = [Document("good", PAGE), Document("spam", SPAM), Document("mumble", "Some text\n"),
             Document("broken", "Menu\nA real sentence here.\n")]
