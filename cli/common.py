@@ -147,10 +147,10 @@ def check_input(input_spec: str) -> None:
         die(str(e))
 
 
-def pipeline_config(*, text_field: str, id_field: str, batch_size: int, shard_size: int, output_format: str,
+def pipeline_config(*, text_field: str, id_field: str, batch_size: int | None, shard_size: int, output_format: str,
                     limit: int | None, dialect: str, on_error: str, max_errors: int, min_kept_ratio: float,
                     min_words: int, resume: bool, force: bool) -> PipelineConfig:
-    check_positive("--batch-size", batch_size)
+    check_positive("--batch-size", batch_size, allow_none=True)
     check_positive("--shard-size", shard_size)
     check_positive("--limit", limit, allow_none=True)
     check_positive("--max-errors", max_errors)

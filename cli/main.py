@@ -37,6 +37,9 @@ def _version(value: bool) -> None:
 def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                help="Print the version and exit.")] = False) -> None:
     """Refine LLM pre-training corpora with edit programs, guarded rewrites and learned refiners."""
+    from refine.memory import return_freed_memory
+
+    return_freed_memory()  # a long batch process: its peak memory is what a machine must have
 
 
 # --- commands: one line each --------------------------------------------------------------------

@@ -61,7 +61,7 @@ def choose_mode(mode: str | None, model: str | None) -> tuple[str, str]:
     return "rules", "no --model and no trained default refiner yet: using heuristic rules (--mode rules)"
 
 
-INT_OR_NONE = {"chunk_tokens", "doc_tokens"}  # None: the model's own budgets (refine.options.prompt_budgets)
+INT_OR_NONE = {"chunk_tokens", "doc_tokens", "batch_size"}  # None: the model's own budgets (refine.options.prompt_budgets)
 
 
 def _convert(key: str, raw: str, current):
@@ -121,7 +121,9 @@ def run(
     api_key: Annotated[Optional[str], typer.Option(
         envvar="OPENAI_API_KEY", show_envvar=True,
         help="API key for the openai backend (never written to the output).")] = None,
-    batch_size: Annotated[int, typer.Option(help="Documents handed to the refiner at once.")] = 16,
+    batch_size: Annotated[Optional[int], typer.Option(
+        help="Documents handed to the refiner at once. Default: the refiner's own (16; 256 for the tagger, "
+             "which scores pages of similar length together).", show_default=False)] = None,
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once (HTTP backends).")] = 32,
     stages: Annotated[str, typer.Option(
         help="Program stages to run, comma-separated: doc (keep/drop), chunk (line edits).")] = "doc,chunk",

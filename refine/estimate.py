@@ -85,8 +85,9 @@ def measure(refiner, docs: list[Document], config: PipelineConfig, rows: int, st
     started = time.perf_counter()
     if refiner.needs_prepare:
         refiner.prepare(iter(docs))
-    for lo in range(0, len(docs), config.batch_size):
-        batch = docs[lo:lo + config.batch_size]
+    size = config.batch_size or refiner.batch_size
+    for lo in range(0, len(docs), size):
+        batch = docs[lo:lo + size]
         for doc, ref in zip(batch, refiner.refine(batch)):
             if ref.error:
                 stats.update("errors/refiner")

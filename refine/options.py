@@ -17,7 +17,7 @@ class RunOptions:
     backend: str = "transformers"  # "transformers" | "sglang" | "openai"
     base_url: str | None = None  # HTTP backends; may list several, comma-separated
     api_key: str | None = None
-    batch_size: int = 16
+    batch_size: int | None = None  # documents per refine call; None: the refiner's own (`Refiner.batch_size`)
     concurrency: int = 32
     device: str | None = None  # "cpu", "cuda", ... (transformers backend); None = best available
     dtype: str | None = None

@@ -38,7 +38,7 @@ class PipelineConfig:
 
     text_field: str = "text"
     id_field: str = "id"
-    batch_size: int = 16
+    batch_size: int | None = None  # documents per refine call; None: the refiner's own (`Refiner.batch_size`)
     shard_size: int = 10_000
     output_format: str = "jsonl"  # data/ only; the audit and the quarantine are always JSONL
     limit: int | None = None  # process only the first N rows of the corpus
@@ -375,7 +375,7 @@ class ShardRunner(ShardStep):
         written = Stats()
         pending = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="refine-writer") as pool:
-            for batch in _batched(docs, self.config.batch_size):
+            for batch in _batched(docs, self.config.batch_size or self.refiner.batch_size):
                 refinements = self.refiner.refine([doc for _, doc in batch])
                 if len(refinements) != len(batch):
                     raise ShardFailed(f"refiner returned {len(refinements)} results for {len(batch)} documents")

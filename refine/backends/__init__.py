@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from .base import Backend, BackendError, Completion, Grammar, Request
 
+DEFAULT_BATCH_SIZE = 16  # requests generated together when --batch-size does not say
+
 BACKENDS = ("transformers", "sglang", "openai")
 
 __all__ = ["BACKENDS", "Backend", "BackendError", "Completion", "Grammar", "Request", "build_backend"]
@@ -36,7 +38,7 @@ def _build(opts) -> Backend:
             raise BackendError("the transformers backend needs --model (a local directory or org/name)")
         from .transformers_backend import TransformersBackend
 
-        return TransformersBackend(opts.model, device=opts.device, dtype=opts.dtype, batch_size=opts.batch_size)
+        return TransformersBackend(opts.model, device=opts.device, dtype=opts.dtype, batch_size=opts.batch_size or DEFAULT_BATCH_SIZE)
     if opts.backend == "openai":
         from .openai_backend import OpenAIBackend
 
@@ -49,7 +51,7 @@ def _build(opts) -> Backend:
         from .sglang_backend import SglangBackend
 
         return SglangBackend(
-            opts.model, base_url=opts.base_url, batch_size=opts.batch_size, concurrency=opts.concurrency,
+            opts.model, base_url=opts.base_url, batch_size=opts.batch_size or DEFAULT_BATCH_SIZE, concurrency=opts.concurrency,
             timeout_s=opts.timeout_s, max_retries=opts.max_retries, backoff_s=backoff_s,
             grammar_backend=extra.get("grammar_backend", "llguidance"),
         )

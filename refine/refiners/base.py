@@ -50,6 +50,8 @@ class Refiner:
     #: True while `refine` needs `prepare` first: one pass over the whole planned input (e.g. line
     #: frequencies for `linefreq=auto`). A property in refiners whose need depends on their options.
     needs_prepare: bool = False
+    #: Documents per `refine` call unless `--batch-size` says otherwise.
+    batch_size: int = 16
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -38,6 +38,7 @@ OPTIONS = {
 
 class TaggerRefiner(CountsLines, Refiner):
     name = "tagger"
+    batch_size = 256  # many pages per call, so the tagger finds pages of similar length to score together
 
     def __init__(
         self,

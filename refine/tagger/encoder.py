@@ -45,6 +45,19 @@ def resolve_encoder(name: str) -> Path:
     return path
 
 
+#: A line longer than this many characters per kept token is tokenized from a prefix first
+#: (`TokenEmbeddings.token_ids`); 8 x 48 = 384 characters hold 48 tokens in nearly every line.
+PREFIX_CHARS_PER_TOKEN = 8
+
+
+def _prefix(text: str, chars: int) -> str:
+    """`text` cut at its last space before `chars` (the same object when it is short or has none)."""
+    if len(text) <= chars:
+        return text
+    cut = text.rfind(" ", 0, chars)
+    return text[:cut] if cut > 0 else text
+
+
 class LineCache:
     """Vectors by line text, computed once per distinct line, the least recently used forgotten.
 
@@ -194,6 +207,8 @@ class TokenEmbeddings:
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_tokens)
         self.tokenizer.no_padding()
+        self.max_tokens = max_tokens
+        self.prefix_chars = PREFIX_CHARS_PER_TOKEN * max_tokens
         with safe_open(str(path / "model.safetensors"), "np") as f:
             prefix = next(k for k in f.keys() if k.endswith("embeddings.word_embeddings.weight"))[: -len("word_embeddings.weight")]
             table = lambda name: torch.from_numpy(np.asarray(f.get_tensor(prefix + name), np.float32))  # noqa: E731
@@ -211,11 +226,26 @@ class TokenEmbeddings:
         self.pos_mean, self.pos_sq = self.position_type.mean(1), (self.position_type * self.position_type).sum(1)
         self.word_dot_pos = self.word @ self.position_type.T  # vocab x max_tokens: 5.9 MB for MiniLM
 
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Each text's first `max_tokens` token ids (with [CLS] and [SEP]), as the tokenizer gives them.
+
+        Only a line's start is kept, so a long line is tokenized from a prefix cut at a space
+        (`PREFIX_CHARS`): its words are whole, so its tokens are the full line's first tokens. A
+        prefix that gives fewer than `max_tokens` is tokenized again in full, so the ids are exact."""
+        encode = getattr(self.tokenizer, "encode_batch_fast", self.tokenizer.encode_batch)  # no offsets
+        prefixes = [_prefix(t, self.prefix_chars) for t in texts]
+        ids = [e.ids for e in encode(prefixes, add_special_tokens=True)]
+        again = [i for i, (t, p, x) in enumerate(zip(texts, prefixes, ids)) if p is not t and len(x) < self.max_tokens]
+        if again:
+            for i, e in zip(again, encode([texts[i] for i in again], add_special_tokens=True)):
+                ids[i] = e.ids
+        return ids
+
     def embed(self, texts: list[str]) -> np.ndarray:
         import torch
         from torch.nn.functional import embedding_bag, normalize
 
-        ids = [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=True)]
+        ids = self.token_ids(texts)
         lengths = torch.tensor([len(x) for x in ids])
         flat = torch.from_numpy(np.fromiter((t for x in ids for t in x), np.int64, int(lengths.sum())))
         starts = torch.cumsum(lengths, 0) - lengths

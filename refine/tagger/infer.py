@@ -8,6 +8,7 @@ engine `Document`, a `TaggedDoc`, or a plain list of line bodies; with a corpus 
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -29,8 +30,7 @@ class Scores:
 
 
 class Tagger:
-    """`max_lines_per_batch`: documents are scored together up to this many lines (the GRU steps
-    through the longest, so many short documents share its steps). `cache_size`: distinct lines whose
+    """`max_lines_per_batch`: documents are scored together up to this many padded lines (see `score`). `cache_size`: distinct lines whose
     projected vectors are kept (64 floats each, where an embedding is 384), so repeated boilerplate
     is embedded and projected once."""
 
@@ -66,37 +66,49 @@ class Tagger:
         return self.model.config.doc_threshold
 
     def score(self, docs: Sequence, linefreq: LineFrequency | None = None) -> list[Scores]:
-        """Scores for documents (see the module docstring); batches are filled up to a line budget
-        so one encoder call embeds the lines of many short documents at once."""
-        docs = [_Page.of(d) for d in docs]
-        order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
-        out: list[Scores | None] = [None] * len(docs)
-        batch: list[int] = []
-        lines = 0
-        for i in order:
-            if batch and lines + len(docs[i]) > self.max_lines_per_batch:
-                self._score_batch(docs, batch, out, linefreq)
-                batch, lines = [], 0
-            batch.append(i)
-            lines += len(docs[i])
-        if batch:
-            self._score_batch(docs, batch, out, linefreq)
+        """Scores for documents (see the module docstring).
+
+        Documents of similar length are scored together, up to `max_lines_per_batch` padded lines
+        (documents x the longest one): the GRU steps through the longest, and a page of 1,000 lines
+        among pages of 50 would make the others pay for its steps and its memory. Lines are embedded
+        in a second thread while this one computes the features: tokenizing and the tensor work
+        release the GIL, so on two free cores the two overlap, and on one they take turns.
+        """
+        pages = [_Page.of(d) for d in docs]
+        out: list[Scores | None] = [None] * len(pages)
+        batches = self._batches(pages)
+        lines_of = lambda b: [line for i in b for line in pages[i].bodies]  # noqa: E731
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagger-lines") as pool:
+            ahead = pool.submit(self._lines.get, lines_of(batches[0])) if batches else None
+            for k, batch in enumerate(batches):  # one batch embedded ahead: memory for two at most
+                vecs = ahead
+                ahead = pool.submit(self._lines.get, lines_of(batches[k + 1])) if k + 1 < len(batches) else None
+                self._score_batch(pages, batch, vecs, out, linefreq)
+        for i, page in enumerate(pages):
+            if out[i] is None:  # no lines
+                out[i] = Scores(np.zeros(0, np.float32), 0.0)
         return out  # type: ignore[return-value]
 
-    def _score_batch(self, docs: list["_Page"], idx: list[int], out: list, linefreq: LineFrequency | None) -> None:
-        nonempty = [i for i in idx if len(docs[i])]
-        for i in idx:
-            if not len(docs[i]):
-                out[i] = Scores(np.zeros(0, np.float32), 0.0)
-        if not nonempty:
-            return
-        flat = [line for i in nonempty for line in docs[i].bodies]
-        vecs = self._lines.get(flat)
+    def _batches(self, pages: list["_Page"]) -> list[list[int]]:
+        """Indices of the pages with lines, grouped by length (see `score`)."""
+        order = sorted((i for i, p in enumerate(pages) if len(p)), key=lambda i: len(pages[i]))
+        batches: list[list[int]] = []
+        batch: list[int] = []
+        for i in order:  # ascending: the page added is the longest of its batch
+            if batch and (len(batch) + 1) * len(pages[i]) > self.max_lines_per_batch:
+                batches.append(batch)
+                batch = []
+            batch.append(i)
+        return batches + [batch] if batch else batches
+
+    def _score_batch(self, pages: list["_Page"], idx: list[int], vectors: Future, out: list,
+                     linefreq: LineFrequency | None) -> None:
+        features = [self.signals.features(pages[i].bodies, pages[i].text, pages[i].host, linefreq) for i in idx]
+        vecs = vectors.result()
         projected, start = [], 0
-        for i in nonempty:
-            projected.append(vecs[start : start + len(docs[i])])
-            start += len(docs[i])
-        features = [self.signals.features(docs[i].bodies, docs[i].text, docs[i].host, linefreq) for i in nonempty]
+        for i in idx:
+            projected.append(vecs[start : start + len(pages[i])])
+            start += len(pages[i])
         batch = pad_batch(projected, features)
         with torch.inference_mode():
             line_logits, doc_logits = self.model.tag(
@@ -104,8 +116,8 @@ class Tagger:
             )
         line_p = torch.sigmoid(line_logits).numpy()
         doc_p = torch.sigmoid(doc_logits).numpy()
-        for row, i in enumerate(nonempty):
-            out[i] = Scores(line_p[row, : len(docs[i])].copy(), float(doc_p[row]))
+        for row, i in enumerate(idx):
+            out[i] = Scores(line_p[row, : len(pages[i])].copy(), float(doc_p[row]))
 
 
 @dataclass

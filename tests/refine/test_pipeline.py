@@ -228,3 +228,25 @@ def test_summary_names_the_refiners_own_reason_for_a_drop():
     assert _drop_reason(dropped, Refinement("d")) == "drop_doc"
     emptied = ApplyResult(text="", kept=False, outcome="dropped", drop_reason="empty")
     assert _drop_reason(emptied, Refinement("d", audit={"drop_reason": "x"})) == "empty"
+
+
+def test_refiner_chooses_its_batch_size_unless_the_run_sets_one(tmp_path):
+    class Recording(FakeRefiner):
+        batch_size = 7
+
+        def __init__(self):
+            super().__init__()
+            self.sizes: list[int] = []
+
+        def refine(self, docs):
+            self.sizes.append(len(docs))
+            return super().refine(docs)
+
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(20))
+    own = Recording()
+    run_local(PipelineConfig(shard_size=100), corpus, tmp_path / "a", RECORD, own)
+    assert own.sizes == [7, 7, 6]
+    told = Recording()
+    run_local(PipelineConfig(shard_size=100, batch_size=5), corpus, tmp_path / "b", RECORD, told)
+    assert told.sizes == [5, 5, 5, 5]
+    assert rows(tmp_path / "a" / "data") == rows(tmp_path / "b" / "data")

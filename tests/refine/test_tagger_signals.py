@@ -122,13 +122,16 @@ def test_fast_token_embeddings_match_the_transformers_layer():
     from refine.tagger.encoder import PACKAGED, LineEncoder, resolve_encoder
 
     lines = ["Home | News | Sport", "The quick brown fox jumps over the lazy dog.", "► August (13)", "日本語 Ünïcode",
-             "x", "A long paragraph, longer than the encoder's 48 tokens, " * 6]  # the last one is truncated
+             "x", "A long paragraph, longer than the encoder's 48 tokens, " * 6,  # truncated
+             "supercalifragilistic " * 40,  # tokenized from a prefix: whole words, 48 tokens and more
+             "a b c " + "x" * 900]  # the prefix holds 3 tokens, so the whole line is tokenized again
     fast = LineEncoder(layers=0)
     assert fast._tables is not None
     model = AutoModel.from_pretrained(resolve_encoder(PACKAGED)).eval()
     import torch
 
     batch = fast._tables.tokenizer.encode_batch(lines)
+    assert fast._tables.token_ids(lines) == [e.ids for e in batch]
     with torch.inference_mode():
         for line, enc, vec in zip(lines, batch, fast.encode(lines)):
             ids = torch.tensor([enc.ids])
