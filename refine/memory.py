@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 
 _M_TRIM_THRESHOLD = -1  # mallopt parameters, from glibc's malloc.h
 _M_MMAP_THRESHOLD = -3
@@ -19,8 +20,6 @@ THRESHOLD_BYTES = 256 * 1024  # blocks this large are mmapped, and free heap thi
 def return_freed_memory() -> bool:
     """Fix glibc's trim and mmap thresholds for this process; False where the C library is not glibc
     (or the environment already sets them: MALLOC_TRIM_THRESHOLD_ / MALLOC_MMAP_THRESHOLD_ win)."""
-    import os
-
     if "MALLOC_TRIM_THRESHOLD_" in os.environ or "MALLOC_MMAP_THRESHOLD_" in os.environ:
         return False
     try:

@@ -75,18 +75,14 @@ class Tagger:
         release the GIL, so on two free cores the two overlap, and on one they take turns.
         """
         pages = [_Page.of(d) for d in docs]
-        out: list[Scores | None] = [None] * len(pages)
+        out: list[Scores | None] = [None if len(p) else Scores(np.zeros(0, np.float32), 0.0) for p in pages]
         batches = self._batches(pages)
-        lines_of = lambda b: [line for i in b for line in pages[i].bodies]  # noqa: E731
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagger-lines") as pool:
-            ahead = pool.submit(self._lines.get, lines_of(batches[0])) if batches else None
+            embed = lambda b: pool.submit(self._lines.get, [line for i in b for line in pages[i].bodies])  # noqa: E731
+            ahead = embed(batches[0]) if batches else None
             for k, batch in enumerate(batches):  # one batch embedded ahead: memory for two at most
-                vecs = ahead
-                ahead = pool.submit(self._lines.get, lines_of(batches[k + 1])) if k + 1 < len(batches) else None
+                vecs, ahead = ahead, embed(batches[k + 1]) if k + 1 < len(batches) else None
                 self._score_batch(pages, batch, vecs, out, linefreq)
-        for i, page in enumerate(pages):
-            if out[i] is None:  # no lines
-                out[i] = Scores(np.zeros(0, np.float32), 0.0)
         return out  # type: ignore[return-value]
 
     def _batches(self, pages: list["_Page"]) -> list[list[int]]:
