@@ -100,8 +100,12 @@ class LineFrequency:
             return
         hashes = np.fromiter(self._pending, dtype=np.uint64, count=len(self._pending))
         self._pending.clear()
+        dense = len(hashes) * 16 >= self.width  # a count per cell of the row: ~10x faster than np.add.at
         for row, idx in enumerate(self._indices(hashes)):
-            np.add.at(self.table[row], idx, 1)
+            if dense:
+                self.table[row] += np.bincount(idx, minlength=self.width).astype(np.uint32)
+            else:
+                np.add.at(self.table[row], idx, 1)
 
     def _indices(self, hashes: np.ndarray) -> np.ndarray:
         """Row indices by double hashing (Kirsch & Mitzenmacher): h1 + k*h2, one row per k."""

@@ -275,7 +275,12 @@ class RulesRefiner(CountsLines, Refiner):
         state = [0] * n
         verdict.line_rules = [None] * n
         reasons = verdict.line_reasons
-        for i, body in enumerate(bodies):
+        scanned = bodies
+        if not (r_long or r_punct or r_few or r_js or r_policy or freq_global is not None):
+            # document rules only (the fineweb preset): no line can be removed, only blanks to mark
+            state = [0 if body.strip() else -1 for body in bodies]
+            scanned = ()
+        for i, body in enumerate(scanned):
             s = body.strip()
             if not s:
                 state[i] = -1

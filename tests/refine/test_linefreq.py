@@ -103,3 +103,18 @@ def test_load_rejects_a_foreign_file(tmp_path):
 def test_width_must_be_a_power_of_two():
     with pytest.raises(ValueError, match="power of two"):
         LineFrequency(width=1000)
+
+
+def test_table_is_the_same_whether_keys_are_added_few_or_many_at_a_time():
+    # A flush with many keys per cell counts with bincount, one with few with np.add.at: same table.
+    rng = random.Random(1)
+    docs = [[f"line {rng.randint(0, 500)}" for _ in range(rng.randint(1, 30))] for _ in range(200)]
+    one_by_one, all_at_once = LineFrequency(width=1 << 14), LineFrequency(width=1 << 14)
+    for lines in docs:
+        one_by_one.add(lines, "a.com")
+        one_by_one._flush()  # a few keys: the sparse path
+        all_at_once.add(lines, "a.com")
+    all_at_once._flush()  # thousands of keys: the dense path
+    assert len(all_at_once._pending) == 0
+    assert np.array_equal(one_by_one.table, all_at_once.table)
+    assert one_by_one.table.sum() == all_at_once.table.sum() > 0

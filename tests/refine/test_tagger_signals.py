@@ -124,9 +124,11 @@ def test_fast_token_embeddings_match_the_transformers_layer():
     lines = ["Home | News | Sport", "The quick brown fox jumps over the lazy dog.", "► August (13)", "日本語 Ünïcode",
              "x", "A long paragraph, longer than the encoder's 48 tokens, " * 6,  # truncated
              "supercalifragilistic " * 40,  # tokenized from a prefix: whole words, 48 tokens and more
-             "a b c " + "x" * 900]  # the prefix holds 3 tokens, so the whole line is tokenized again
+             "a b c " + "x" * 900,  # the prefix holds 3 tokens, so the whole line is tokenized again
+             # printable ASCII goes through a lowercase-only normalizer; the rest through BERT's own
+             "READ MORE >> [MASK] Page 3/12 (c) 2024", "e\u0301 caf\u00e9", "tab\tand\x07bell", "\u201cquoted\u201d\u00a0text"]
     fast = LineEncoder(layers=0)
-    assert fast._tables is not None
+    assert fast._tables is not None and fast._tables.ascii_tokenizer is not None
     model = AutoModel.from_pretrained(resolve_encoder(PACKAGED)).eval()
     import torch
 
