@@ -36,8 +36,10 @@ _PHONE = re.compile(
     r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?![\w-])"
     r"|(?<![\w+])\+\d{7,14}(?!\w)"
 )
-# Shapes the phone pattern would take that are dates, or SSN-shaped ids that failed the SSN rules.
-_NOT_PHONE = re.compile(r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d{3}-\d{2}-\d{4})$")
+# Shapes the phone pattern would take that are dates, year ranges ("1999-2004", "2019 2020": a
+# local number of two such groups is rare), or SSN-shaped ids that failed the SSN rules.
+_NOT_PHONE = re.compile(r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d{3}-\d{2}-\d{4}"
+                        r"|(?:1[89]|20)\d\d[ ./-](?:1[89]|20)\d\d)$")
 _STREET_WORDS = (
     "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
     "Circle|Cir|Highway|Hwy|Parkway|Pkwy|Square|Sq|Alley|Crescent|Close"

@@ -49,6 +49,7 @@ def test_detects_each_kind(text, expected):
     "Card 4111 1111 1111 1112 fails Luhn.",          # invalid checksum
     "Order number 1234567890123456 shipped.",         # Luhn fails, no card prefix
     "Released on 2023-01-15 and 15.01.2023.",         # dates are not phones
+    "He served 1999-2004, then from 2019 2020 on.",   # year ranges are not phones
     "In 2019 sales rose 12% to 1,234,567 units.",     # plain numbers
     "Version 1.2.3 and meeting at 10:30:45.",         # versions and times
     "IBAN DE00 3704 0044 0532 0130 00 is wrong.",     # bad mod-97 checksum
