@@ -355,7 +355,22 @@ def _record(opts: AnnotateOptions) -> dict:
                                                                    "seed", "split")}
     if opts.edits is not None:
         config["edits"] = os.path.abspath(opts.edits)
+        config["edits_sha256"] = _file_sha256(opts.edits)  # an edited file is another run, not a resume
     return config
+
+
+def _file_sha256(path: str) -> str | None:
+    """The file's SHA-256, or None when it cannot be read (the expert reports that, naming the file)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def _forget_earlier_dataset(output: str) -> None:

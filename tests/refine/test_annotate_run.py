@@ -170,3 +170,20 @@ def test_an_earlier_annotate_output_without_shards_is_written_over(tmp_path):
     (tmp_path / "mine" / "notes.txt").write_text("precious")
     with pytest.raises(AnnotateError, match="not a refine output directory"):
         annotate(AnnotateOptions("labels", str(corpus), str(tmp_path / "mine")))
+
+
+def test_a_changed_edits_file_is_another_run_not_a_resume(tmp_path):
+    corpus = write_jsonl(tmp_path / "pages.jsonl", [page(i) for i in range(4)])
+    edits = tmp_path / "edits.jsonl"
+    write_jsonl(edits, [{"id": f"d{i}", "edited": f"Lentils number {i} need no soaking.\n"} for i in range(4)])
+    out = tmp_path / "out"
+    opts = AnnotateOptions("edits", str(corpus), str(out), shard_size=2, edits=str(edits))
+    annotate(opts)
+    recorded = json.loads((out / "run.json").read_text())
+    assert len(recorded["config"]["edits_sha256"]) == 64
+    annotate(opts)  # the same file: resumes, nothing to redo
+    write_jsonl(edits, [{"id": f"d{i}", "edited": f"They cook in {i} minutes. Share\n"} for i in range(4)])
+    with pytest.raises(AnnotateError, match="different configuration.*edits_sha256"):
+        annotate(opts)
+    annotate(AnnotateOptions("edits", str(corpus), str(out), shard_size=2, edits=str(edits), resume=False))
+    assert "They cook in 0 minutes" in (out / "train.jsonl").read_text()
