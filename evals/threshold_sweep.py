@@ -25,11 +25,19 @@ def _scores(row: dict, n_lines: int) -> tuple[list[float], float] | None:
     return None
 
 
+def _droppable(row: dict) -> bool:
+    """Whether a drop threshold can drop the document at all: the tagger keeps a page whose kept lines
+    (at the run's line threshold) hold `keep_words` words, whatever its drop probability."""
+    audit = row.get("audit") or {}
+    kept, keep = audit.get("kept_words"), audit.get("keep_words")
+    return not (isinstance(kept, int) and isinstance(keep, int) and kept >= keep)
+
+
 def sweep(gold: dict, ids: Sequence[str], raw_texts: Sequence[str], audit: dict,
           thresholds: Sequence[float] = THRESHOLDS) -> dict | None:
     """{"docs": n, "lines": [{threshold, precision, recall, f1}, …], "documents": […]}; None when no gold
     document has scores. Lines are scored with each document's recorded drop decision, documents on
-    their own (drop_prob against the gold drop label)."""
+    their own (drop_prob against the gold drop label, a page the keep-words rule keeps never dropped)."""
     from refine.tagger.spans import absorb_blank_lines
 
     docs = []
@@ -43,13 +51,13 @@ def sweep(gold: dict, ids: Sequence[str], raw_texts: Sequence[str], audit: dict,
             continue
         blank = [not line_body(x).strip() for x in lines]
         dropped = not row.get("kept", True)
-        docs.append((g, scored[0], scored[1], blank, dropped))
+        docs.append((g, scored[0], scored[1], blank, dropped, _droppable(row)))
     if not docs:
         return None
     line_curve, doc_curve = [], []
     for t in thresholds:
         predicted, expected, pred_drop, gold_drop = [], [], [], []
-        for g, probs, drop_prob, blank, dropped in docs:
+        for g, probs, drop_prob, blank, dropped, droppable in docs:
             if g.removed is not None:
                 if dropped:
                     removed = set(range(len(probs)))
@@ -59,7 +67,7 @@ def sweep(gold: dict, ids: Sequence[str], raw_texts: Sequence[str], audit: dict,
                 predicted.append(removed)
                 expected.append(g.removed)
             if g.drop is not None:
-                pred_drop.append(drop_prob >= t)
+                pred_drop.append(droppable and drop_prob >= t)
                 gold_drop.append(g.drop)
         line_curve.append({"threshold": t, **_prf(gold_metrics.line_scores(predicted, expected))})
         doc_curve.append({"threshold": t, **_prf(gold_metrics.doc_scores(pred_drop, gold_drop))})

@@ -88,7 +88,7 @@ class RecutRefiner(Refiner):
         self._occurrence: Counter = Counter()
 
     def refine(self, docs: Sequence[Document]) -> list[Refinement]:
-        from refine.tagger.spans import cut, to_programs
+        from refine.tagger.spans import KEEP_WORDS, cut, kept_words, to_programs
 
         out = []
         for doc in docs:
@@ -113,10 +113,12 @@ class RecutRefiner(Refiner):
             self.counts["recut"] += 1
             dropped = any(p.get("program", "").strip() == "drop_doc()" for p in row.get("programs") or [])
             remove, drop = cut(doc.bodies, recorded["remove_probs"], recorded["drop_prob"], self.threshold,
-                               self.doc_threshold, dropped=dropped)
+                               self.doc_threshold, recorded.get("keep_words", KEEP_WORDS), dropped=dropped)
             audit = dict(recorded)
             if "removed_lines" in audit:
                 audit["removed_lines"] = int(sum(remove))
+            if "kept_words" in audit:
+                audit["kept_words"] = kept_words(doc.bodies, remove)
             out.append(Refinement(doc.id, programs=to_programs(remove, drop, self.stages), audit=audit, **tokens))
         return out
 

@@ -22,7 +22,7 @@ from refine.linefreq import CountsLines, LineFrequency, LineFrequencyOption
 from refine.options import RunOptions
 from refine.refiners.base import OptionError, Refinement, Refiner
 from refine.tagger.infer import Tagger
-from refine.tagger.spans import KEEP_WORDS, cut, to_programs
+from refine.tagger.spans import KEEP_WORDS, cut, kept_words, to_programs
 
 
 #: `--set` options of the tagger (and of the default refiner, which is one); others exit 2 listing these.
@@ -75,6 +75,9 @@ class TaggerRefiner(CountsLines, Refiner):
                         "drop_prob": round(s.drop, 4),
                         "remove_probs": [round(float(p), 3) for p in s.remove],
                         "corpus_counts": self.linefreq is not None,
+                        # what the drop rule weighs: a page whose kept lines hold keep_words words stays
+                        "kept_words": kept_words(doc.bodies, remove),
+                        "keep_words": self.keep_words,
                         **({"drop_reason": "unwanted page",
                             "drop_detail": f"drop probability {s.drop:.2f} >= {self.doc_threshold}"} if drop else {}),
                         **({"drop_overruled": f"drop probability {s.drop:.2f}, but the kept lines hold "

@@ -543,3 +543,30 @@ def test_recut_refuses_an_unfinished_run(tmp_path):
     assert result.exit_code == 1
     recut = invoke("recut", tmp_path / "run", tmp_path / "new", "--threshold", "0.5")
     assert recut.exit_code == 2 and "is not a finished run (1 of 2 shards done)" in recut.output
+
+
+def test_recut_weighs_kept_words_against_the_runs_own_keep_words():
+    """A run with --set keep_words=100 drops a page whose kept lines hold 60 words; a recut at the same
+    thresholds must too (it reads keep_words from the audit, not the default 50), and says how many
+    words its own cut keeps."""
+    from refine.document import Document
+    from refine.recut import RecutRefiner
+
+    words = " ".join(["word"] * 60)
+    audit = {"remove_probs": [0.9, 0.1], "drop_prob": 0.9, "kept_words": 60, "keep_words": 100, "removed_lines": 1}
+
+    class Audit:
+        repeated: set = set()
+        refiner_name = "tagger"
+
+        def get(self, doc_id, n):
+            return {"audit": audit, "programs": [{"program": "drop_doc()", "stage": "doc"}]}
+
+        def close(self):
+            pass
+
+    doc = Document("d", f"Menu\n{words}\n")
+    [dropped] = RecutRefiner(Audit(), threshold=0.5, doc_threshold=0.5).refine([doc])
+    assert [p.text for p in dropped.programs] == ["drop_doc()"]
+    [kept] = RecutRefiner(Audit(), threshold=0.95, doc_threshold=0.95).refine([doc])
+    assert kept.programs[0].text == "keep_doc()" and kept.audit["kept_words"] == 61
