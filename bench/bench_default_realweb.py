@@ -1,6 +1,6 @@
 """Time and peak memory of `refine run` with the default refiner against `--mode rules`, on real pages.
 
-    .venv/bin/python bench/bench_default_realweb.py [--docs 1000] [--repeats 2] [--out bench/results/default_speed.md]
+    .venv/bin/python bench/bench_default_realweb.py [--docs 1000] [--repeats 3] [--out bench/results/default_speed.md]
 
 The real CLI in a subprocess each time (`refine run IN OUT --no-resume`, and the same with `--mode
 rules`), on the same `--docs` raw pages of `../shared/data/realweb` (their text and URL only), runs
@@ -80,7 +80,7 @@ def time_run(name: str, corpus: Path, out: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1000)
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench_default_realweb"))
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results/default_speed.md")
     args = ap.parse_args()
