@@ -61,7 +61,7 @@ def choose_mode(mode: str | None, model: str | None) -> tuple[str, str]:
     return "rules", "no --model and no trained default refiner yet: using heuristic rules (--mode rules)"
 
 
-INT_OR_NONE = {"chunk_tokens", "doc_tokens", "batch_size"}  # None: the model's own budgets (refine.options.prompt_budgets)
+INT_OR_NONE = {"chunk_tokens", "doc_tokens", "batch_size"}  # None: the model's own budgets (refine.options.prompt_budgets), the refiner's own batch size
 
 
 def _convert(key: str, raw: str, current):

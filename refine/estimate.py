@@ -85,7 +85,7 @@ def measure(refiner, docs: list[Document], config: PipelineConfig, rows: int, st
     started = time.perf_counter()
     if refiner.needs_prepare:
         refiner.prepare(iter(docs))
-    size = config.batch_size or refiner.batch_size
+    size = config.batch_size_for(refiner)
     for lo in range(0, len(docs), size):
         batch = docs[lo:lo + size]
         for doc, ref in zip(batch, refiner.refine(batch)):

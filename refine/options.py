@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: Documents per refine call, and requests a model backend generates together, when --batch-size
+#: does not say (a refiner may choose its own: `Refiner.batch_size`).
+DEFAULT_BATCH_SIZE = 16
+
 
 @dataclass
 class RunOptions:

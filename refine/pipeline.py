@@ -38,7 +38,7 @@ class PipelineConfig:
 
     text_field: str = "text"
     id_field: str = "id"
-    batch_size: int | None = None  # documents per refine call; None: the refiner's own (`Refiner.batch_size`)
+    batch_size: int | None = None  # documents per refine call; None: the refiner's own (`batch_size_for`)
     shard_size: int = 10_000
     output_format: str = "jsonl"  # data/ only; the audit and the quarantine are always JSONL
     limit: int | None = None  # process only the first N rows of the corpus
@@ -47,6 +47,10 @@ class PipelineConfig:
     resume: bool = True
     force: bool = False  # resume even if run.json records a different config
     storage_options: dict = field(default_factory=dict)
+
+    def batch_size_for(self, refiner) -> int:
+        """Documents per `refiner.refine` call: `batch_size` when given, else the refiner's own."""
+        return self.batch_size or refiner.batch_size
 
 
 @dataclass
@@ -375,7 +379,7 @@ class ShardRunner(ShardStep):
         written = Stats()
         pending = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="refine-writer") as pool:
-            for batch in _batched(docs, self.config.batch_size or self.refiner.batch_size):
+            for batch in _batched(docs, self.config.batch_size_for(self.refiner)):
                 refinements = self.refiner.refine([doc for _, doc in batch])
                 if len(refinements) != len(batch):
                     raise ShardFailed(f"refiner returned {len(refinements)} results for {len(batch)} documents")

@@ -7,9 +7,9 @@ when built, so `import refine.backends` stays cheap.
 
 from __future__ import annotations
 
-from .base import Backend, BackendError, Completion, Grammar, Request
+from refine.options import DEFAULT_BATCH_SIZE
 
-DEFAULT_BATCH_SIZE = 16  # requests generated together when --batch-size does not say
+from .base import Backend, BackendError, Completion, Grammar, Request
 
 BACKENDS = ("transformers", "sglang", "openai")
 

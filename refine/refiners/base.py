@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from refine.document import Document
+from refine.options import DEFAULT_BATCH_SIZE
 
 
 class OptionError(ValueError):
@@ -51,7 +52,7 @@ class Refiner:
     #: frequencies for `linefreq=auto`). A property in refiners whose need depends on their options.
     needs_prepare: bool = False
     #: Documents per `refine` call unless `--batch-size` says otherwise.
-    batch_size: int = 16
+    batch_size: int = DEFAULT_BATCH_SIZE
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -50,22 +50,18 @@ def resolve_encoder(name: str) -> Path:
 PREFIX_CHARS_PER_TOKEN = 8
 
 
-def _lowercase_only(path: Path, max_tokens: int):
-    """The tokenizer at `path` with its normalizer reduced to lowercasing, for printable-ASCII text,
-    when it is BERT's uncased one (on such text its cleaning, accent stripping and CJK spacing do
-    nothing); else None."""
-    import json
-
+def _lowercase_only(tokenizer):
+    """A copy of `tokenizer` (truncation included) whose normalizer only lowercases, for printable-ASCII
+    text, when it has BERT's uncased normalizer (on such text its cleaning, accent stripping and CJK
+    spacing do nothing); else None."""
     from tokenizers import Tokenizer, normalizers
 
-    norm = json.loads(path.read_text()).get("normalizer") or {}
-    if norm.get("type") != "BertNormalizer" or not norm.get("lowercase"):
+    norm = tokenizer.normalizer
+    if not (isinstance(norm, normalizers.BertNormalizer) and norm.lowercase):
         return None
-    tokenizer = Tokenizer.from_file(str(path))
-    tokenizer.normalizer = normalizers.Lowercase()
-    tokenizer.enable_truncation(max_tokens)
-    tokenizer.no_padding()
-    return tokenizer
+    copy = Tokenizer.from_str(tokenizer.to_str())
+    copy.normalizer = normalizers.Lowercase()
+    return copy
 
 
 def _prefix(text: str, chars: int) -> str:
@@ -225,7 +221,7 @@ class TokenEmbeddings:
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_tokens)
         self.tokenizer.no_padding()
-        self.ascii_tokenizer = _lowercase_only(path / "tokenizer.json", max_tokens)
+        self.ascii_tokenizer = _lowercase_only(self.tokenizer)
         self.max_tokens = max_tokens
         self.prefix_chars = PREFIX_CHARS_PER_TOKEN * max_tokens
         with safe_open(str(path / "model.safetensors"), "np") as f:
@@ -249,7 +245,7 @@ class TokenEmbeddings:
         """Each text's first `max_tokens` token ids (with [CLS] and [SEP]), as the tokenizer gives them.
 
         Only a line's start is kept, so a long line is tokenized from a prefix cut at a space
-        (`PREFIX_CHARS`): its words are whole, so its tokens are the full line's first tokens. A
+        (`PREFIX_CHARS_PER_TOKEN` x `max_tokens`): its words are whole, so its tokens are the full line's first tokens. A
         prefix that gives fewer than `max_tokens` is tokenized again in full, so the ids are exact."""
         prefixes = [_prefix(t, self.prefix_chars) for t in texts]
         ids = self._encode(prefixes)

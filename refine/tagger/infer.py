@@ -30,9 +30,9 @@ class Scores:
 
 
 class Tagger:
-    """`max_lines_per_batch`: documents are scored together up to this many padded lines (see `score`). `cache_size`: distinct lines whose
-    projected vectors are kept (64 floats each, where an embedding is 384), so repeated boilerplate
-    is embedded and projected once."""
+    """`max_lines_per_batch`: documents are scored together up to this many padded lines (see
+    `score`). `cache_size`: distinct lines whose projected vectors are kept (64 floats each, where an
+    embedding is 384), so repeated boilerplate is embedded and projected once."""
 
     def __init__(self, model: LineTagger, encoder: LineEncoder, max_lines_per_batch: int = 16_384,
                  cache_size: int = 100_000):
