@@ -1,9 +1,13 @@
-"""Freed memory goes back to the operating system during a run, not at its end.
+"""Fixed malloc thresholds: freed memory goes back to the operating system, but not block by block.
 
 glibc raises its mmap threshold each time a large block is freed (up to 32 MB), after which the
 tensors and arrays a refiner makes per batch come from the heap, and a heap fragmented by two
-threads keeps its peak. Fixing the thresholds took the default refiner's peak on 1,000 real pages
-from ~630 MB to ~510 MB at no measurable cost in time (`bench/results/default_speed.md`).
+threads keeps its peak (~630 MB for the default refiner on 1,000 real pages). Fixed thresholds stop
+that. They were first set at 256 KB, which held the peak at ~510 MB but sent every batch's network
+buffers (a few MB each) back to the kernel and faulted them in again: 1.1 million page faults and
+~3 s of system time on those pages. At 16 MB, with the tagger's batches kept below it
+(`refine.tagger.infer.Tagger`), faults fall to ~0.1 million and system time to ~0.9 s, at a
+peak of ~525 MB (`bench/results/default_speed.md`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import os
 
 _M_TRIM_THRESHOLD = -1  # mallopt parameters, from glibc's malloc.h
 _M_MMAP_THRESHOLD = -3
-THRESHOLD_BYTES = 256 * 1024  # blocks this large are mmapped, and free heap this large is returned
+THRESHOLD_BYTES = 16 * 1024 * 1024  # blocks this large are mmapped, and free heap this large is returned
 
 
 def return_freed_memory() -> bool:
