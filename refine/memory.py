@@ -6,8 +6,8 @@ threads keeps its peak (~630 MB for the default refiner on 1,000 real pages). Fi
 that. They were first set at 256 KB, which held the peak at ~510 MB but sent every batch's network
 buffers (a few MB each) back to the kernel and faulted them in again: 1.1 million page faults and
 ~3 s of system time on those pages. At 16 MB, with the tagger's batches kept below it
-(`refine.tagger.infer.Tagger`), faults fall to ~0.1 million and system time to ~0.9 s, at a
-peak of ~525 MB (`bench/results/default_speed.md`).
+(`refine.tagger.infer.Tagger`), faults fell to ~0.1 million and system time to ~0.9 s at the same
+peak (`bench/results/default_speed.md` has today's figures).
 """
 
 from __future__ import annotations

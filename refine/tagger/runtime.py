@@ -72,12 +72,12 @@ class _BiGRU:
         both = np.stack([x, reverse_padded(x, lengths)])  # (2, docs, steps, in)
         # every step's input products at once, laid out step-major for the loop
         gi = np.matmul(both.transpose(2, 0, 1, 3), self.w_ih[None]) + self.b_in[None, :, None, :]  # (steps, 2, docs, 3h)
-        state = np.zeros((2, docs, h), np.float32)
-        out = np.empty((steps, 2, docs, h), np.float32)
+        out = np.empty((steps, 2, docs, h), np.float32)  # each step's state is written in place here
+        previous = np.zeros((2, docs, h), np.float32)
         rz = np.empty((2, docs, 2 * h), np.float32)
         n = np.empty((2, docs, h), np.float32)
         for t in range(steps):
-            gh = np.matmul(state, self.w_hh)  # (2, docs, 3h)
+            gh = np.matmul(previous, self.w_hh)  # (2, docs, 3h)
             g = gi[t]
             np.add(g[..., : 2 * h], gh[..., : 2 * h], out=rz)
             sigmoid(rz, out=rz)
@@ -86,11 +86,11 @@ class _BiGRU:
             n *= r
             n += g[..., 2 * h :]
             np.tanh(n, out=n)
-            # h' = n + z * (h - n)
-            np.subtract(state, n, out=state)
+            state = out[t]  # h' = n + z * (h - n)
+            np.subtract(previous, n, out=state)
             state *= z
             state += n
-            out[t] = state
+            previous = state
         forward = out[:, 0].transpose(1, 0, 2)
         backward = reverse_padded(np.ascontiguousarray(out[:, 1].transpose(1, 0, 2)), lengths)
         return np.concatenate([forward, backward], axis=-1)
