@@ -24,6 +24,8 @@ HASH_NAME = "blake2b-8"  # recorded in saved files: a table is only meaningful w
 _FORMAT_VERSION = 1
 _DIGITS = re.compile(r"\d+")
 _FLUSH_EVERY = 1 << 16  # keys buffered before they are added to the table
+#: Lines whose key hashes `add` keeps for `lookup` (16 bytes each: 32 MB at most); see `LineFrequency`.
+REMEMBER_LINES = 1 << 21
 
 
 def normalize_line(line: str) -> str:
@@ -55,11 +57,22 @@ def _key_hash(normalized: str, host: str | None) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
+def _fingerprint(lines: list[str], host: str | None) -> tuple:
+    """Which document `lines` are, for `LineFrequency`'s remembered hashes: the lines themselves
+    (their count, and the joined text's hash and length), and the host they were counted under."""
+    joined = "\n".join(lines)
+    return host, len(lines), len(joined), hash(joined)
+
+
 class LineFrequency:
     """A count-min sketch of line document frequencies (see the module docstring).
 
     Each line is counted under two keys: corpus-wide, and within its document's host when the record
     carries a URL. `frequency(line)` answers the first, `frequency(line, host)` the second.
+
+    A refiner counts a corpus and then looks up the same documents' lines: `add` keeps each
+    document's per-line key hashes (up to `REMEMBER_LINES` lines in all), so that `lookup` of the
+    same lines and host reads them instead of normalizing and hashing every line again.
     """
 
     def __init__(self, width: int = 1 << 20, depth: int = 4, url_field: str = "url"):
@@ -73,6 +86,9 @@ class LineFrequency:
         self.table = np.zeros((depth, width), dtype=np.uint32)
         self.documents = 0
         self._pending: list[int] = []
+        # (host, lines' fingerprint) -> per-line corpus and host key hashes (0: a blank line)
+        self._remembered: dict[tuple, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._remembered_lines = 0
 
     # -- counting -------------------------------------------------------------------------------
     def count(self, docs: Iterable[Document]) -> "LineFrequency":
@@ -84,13 +100,20 @@ class LineFrequency:
 
     def add(self, lines: Iterable[str], host: str | None = None) -> None:
         """Count one document's lines (each distinct normalized line once; blank lines not at all)."""
-        normalized = {normalize_line(line) for line in lines}
-        normalized.discard("")
+        lines = list(lines)
+        norms = [normalize_line(line) for line in lines]
+        keys: dict[str, tuple[int, int]] = {}  # each distinct normalized line: its corpus and host hashes
         pending = self._pending
-        for norm in normalized:
-            pending.append(_key_hash(norm, None))
-            if host is not None:
-                pending.append(_key_hash(norm, host))
+        for norm in norms:
+            if norm and norm not in keys:
+                keys[norm] = _key_hash(norm, None), 0 if host is None else _key_hash(norm, host)
+                pending.append(keys[norm][0])
+                if host is not None:
+                    pending.append(keys[norm][1])
+        if self._remembered_lines + len(lines) <= REMEMBER_LINES:
+            hashes = np.array([keys.get(norm, (0, 0)) for norm in norms], np.uint64).reshape(len(lines), 2)
+            self._remembered[_fingerprint(lines, host)] = hashes[:, 0], None if host is None else hashes[:, 1]
+            self._remembered_lines += len(lines)
         self.documents += 1
         if len(pending) >= _FLUSH_EVERY:
             self._flush()
@@ -126,16 +149,24 @@ class LineFrequency:
     def lookup(self, lines: list[str], host: str | None) -> tuple[np.ndarray, np.ndarray | None]:
         """Corpus-wide and (when `host` is given) host frequencies of `lines`, normalizing each once."""
         self._flush()
+        lines = list(lines)
+        remembered = self._remembered.get(_fingerprint(lines, host)) if self._remembered else None
+        if remembered is not None:
+            corpus_keys, host_keys = remembered
+            where = np.flatnonzero(corpus_keys).tolist()
+            corpus = self._estimate(corpus_keys[where], where, len(lines))
+            in_host = None if host_keys is None else self._estimate(host_keys[where], where, len(lines))
+            return corpus, in_host
         norms = [normalize_line(line) for line in lines]
         where = [i for i, norm in enumerate(norms) if norm]
         corpus = self._estimate([_key_hash(norms[i], None) for i in where], where, len(lines))
         in_host = None if host is None else self._estimate([_key_hash(norms[i], host) for i in where], where, len(lines))
         return corpus, in_host
 
-    def _estimate(self, keys: list[int], where: list[int], n: int) -> np.ndarray:
+    def _estimate(self, keys, where: list[int], n: int) -> np.ndarray:
         out = np.zeros(n, dtype=np.int64)
-        if keys:
-            idx = self._indices(np.array(keys, dtype=np.uint64))
+        if len(keys):
+            idx = self._indices(np.asarray(keys, dtype=np.uint64))
             out[where] = self.table[np.arange(self.depth)[:, None], idx].min(axis=0)
         return out
 

@@ -118,3 +118,37 @@ def test_table_is_the_same_whether_keys_are_added_few_or_many_at_a_time():
     assert len(all_at_once._pending) == 0
     assert np.array_equal(one_by_one.table, all_at_once.table)
     assert one_by_one.table.sum() == all_at_once.table.sum() > 0
+
+
+def test_lookup_of_counted_documents_reads_their_remembered_hashes(corpus, monkeypatch):
+    import refine.linefreq as linefreq
+
+    lf = LineFrequency(width=1 << 12).count(corpus)
+    fresh = LineFrequency(width=1 << 12)
+    fresh.table, fresh.documents = lf.table, lf.documents  # the same counts, nothing remembered
+    expected = [fresh.lookup(d.bodies, host_of(d)) for d in corpus]
+
+    def no_normalizing(line):
+        raise AssertionError("a counted document's lines were normalized again")
+
+    monkeypatch.setattr(linefreq, "normalize_line", no_normalizing)
+    for doc, (corpus_counts, host_counts) in zip(corpus, expected):
+        got_corpus, got_host = lf.lookup(doc.bodies, host_of(doc))
+        assert got_corpus.tolist() == corpus_counts.tolist()
+        assert (got_host is None) == (host_counts is None)
+        if host_counts is not None:
+            assert got_host.tolist() == host_counts.tolist()
+    with pytest.raises(AssertionError, match="normalized again"):  # other lines, or another host: computed
+        lf.lookup(corpus[0].bodies, "gamma.net")
+
+
+def test_remembered_hashes_are_bounded(corpus, monkeypatch):
+    import refine.linefreq as linefreq
+
+    monkeypatch.setattr(linefreq, "REMEMBER_LINES", 5)
+    lf = LineFrequency(width=1 << 12).count(corpus)
+    # the first page's 3 lines, then only what still fits: the 2-line page at the end
+    assert lf._remembered_lines == 5 and len(lf._remembered) == 2
+    middle = corpus[2]  # not remembered: its counts are computed, and the same
+    assert lf.lookup(middle.bodies, host_of(middle))[1].tolist() == [4, 4, 4]  # digits are normalized away
+    assert lf.lookup(corpus[-1].bodies, None)[0].tolist() == [7, 1]
