@@ -81,7 +81,6 @@ def _log_scale(value, top: float):
 
 
 _ANY_DIGIT = re.compile(r"\d")
-_SPACES = re.compile(r"[^\S\n]+")
 
 
 # Character classes, as bits, for the vectorised counts of `shape_matrix`.
@@ -218,8 +217,9 @@ def line_features(bodies: Sequence[str], counts: CorpusCounts | None = None,
     joined = "\n".join(bodies)
     if len(joined) > n * _SAMPLE_CHARS:  # a huge line: compare lines by their starts
         joined = "\n".join(b[:_SAMPLE_CHARS] for b in bodies)
-    # two lines are "the same" with case, digits and spacing ignored: normalised all at once
-    keys = [k.strip() for k in _SPACES.sub(" ", _ANY_DIGIT.sub("0", joined.lower())).split("\n")]
+    # two lines are "the same" with case, digits and spacing ignored: lowercased and digits zeroed all
+    # at once, spacing squeezed line by line (str.split is C-fast; a whitespace regex is not)
+    keys = [" ".join(k.split()) for k in _ANY_DIGIT.sub("0", joined.lower()).split("\n")]
     counts_in_doc = Counter(keys)
     repeated = np.fromiter((bool(k) and counts_in_doc[k] > 1 for k in keys), np.float64, n)
     chars = np.fromiter((len(b.strip()) for b in bodies), np.float64, n)

@@ -33,10 +33,13 @@ class Signals:
         if linefreq is not None and linefreq.documents:
             corpus, in_host = linefreq.lookup(list(bodies), host)
             counts = CorpusCounts(corpus, linefreq.documents, in_host)
-        if self.judge is not None and len(text) > MAX_RULE_CHARS_PER_LINE * max(len(bodies), 1):
-            # a huge line: the rules read its start (they would split 50 MB into millions of words)
-            text = "\n".join(b[:MAX_RULE_CHARS_PER_LINE] for b in bodies)
-        rules = self.judge.signals(text) if self.judge is not None else None
+        rules = None
+        if self.judge is not None:
+            if len(text) > MAX_RULE_CHARS_PER_LINE * max(len(bodies), 1):
+                # a huge line: the rules read its start (they would split 50 MB into millions of words)
+                rules = self.judge.signals("\n".join(b[:MAX_RULE_CHARS_PER_LINE] for b in bodies))
+            else:
+                rules = self.judge.signals(text, list(bodies))
         return line_features(bodies, counts, rules)
 
 

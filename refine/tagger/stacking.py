@@ -49,10 +49,13 @@ class RuleJudge:
         self._web = RulesRefiner(RulesConfig(rules=rules, **overrides))
         self._fineweb = RulesRefiner(RulesConfig(rules=PRESETS["fineweb"][0]))
 
-    def signals(self, text: str) -> RuleSignals:
+    def signals(self, text: str, bodies: list[str] | None = None) -> RuleSignals:
+        """The verdicts on `text`; `bodies`, when given, are its line bodies already split (not again)."""
         from refine.document import Document
 
         doc = Document("-", text)
+        if bodies is not None and len(bodies) == len(doc.lines):
+            doc.__dict__["bodies"] = bodies  # what the cached property would compute
         web = self._web.judge(doc)
         fineweb = self._fineweb.judge(doc)
         nonblank = [i for i, b in enumerate(doc.bodies) if b.strip()]
