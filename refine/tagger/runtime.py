@@ -40,13 +40,6 @@ def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def reverse_padded(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """(docs, steps, ...) with each sequence reversed within its own length; padding stays at the end."""
-    steps = np.arange(x.shape[1])[None, :]
-    idx = np.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)
-    return np.take_along_axis(x, idx.reshape(idx.shape + (1,) * (x.ndim - 2)), axis=1)
-
-
 class _BiGRU:
     """One `BiGRULayer`: both directions stepped together, as one batched product per step."""
 
@@ -66,19 +59,23 @@ class _BiGRU:
         self.b_in[:, : 2 * h] += b_hh[:, : 2 * h]
         self.b_hn = b_hh[:, None, 2 * h :].copy()  # (2, 1, h)
 
-    def __call__(self, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        docs, steps, _ = x.shape
+    def __call__(self, x: np.ndarray, reverse: np.ndarray) -> np.ndarray:
+        """Step-major states: x (steps, docs, in) -> (steps, docs, 2h); `reverse` is `_reversal`'s
+        index. The loop reads each step's inputs contiguously, so nothing is transposed per layer."""
+        steps, docs, n_in = x.shape
         h = self.hidden
-        both = np.stack([x, reverse_padded(x, lengths)])  # (2, docs, steps, in)
-        # every step's input products at once, laid out step-major for the loop
-        gi = np.matmul(both.transpose(2, 0, 1, 3), self.w_ih[None]) + self.b_in[None, :, None, :]  # (steps, 2, docs, 3h)
-        out = np.empty((steps, 2, docs, h), np.float32)  # each step's state is written in place here
+        # every step's input products at once, one product per direction: (2, steps, docs, 3h)
+        gi = np.empty((2, steps, docs, 3 * h), np.float32)
+        for d, inputs in enumerate((x, np.take_along_axis(x, reverse, axis=0))):
+            np.matmul(inputs.reshape(steps * docs, n_in), self.w_ih[d], out=gi[d].reshape(steps * docs, 3 * h))
+            gi[d] += self.b_in[d]
+        out = np.empty((2, steps, docs, h), np.float32)  # each step's state is written in place here
         previous = np.zeros((2, docs, h), np.float32)
         rz = np.empty((2, docs, 2 * h), np.float32)
         n = np.empty((2, docs, h), np.float32)
         for t in range(steps):
             gh = np.matmul(previous, self.w_hh)  # (2, docs, 3h)
-            g = gi[t]
+            g = gi[:, t]
             np.add(g[..., : 2 * h], gh[..., : 2 * h], out=rz)
             sigmoid(rz, out=rz)
             r, z = rz[..., :h], rz[..., h:]
@@ -86,14 +83,18 @@ class _BiGRU:
             n *= r
             n += g[..., 2 * h :]
             np.tanh(n, out=n)
-            state = out[t]  # h' = n + z * (h - n)
+            state = out[:, t]  # h' = n + z * (h - n)
             np.subtract(previous, n, out=state)
             state *= z
             state += n
             previous = state
-        forward = out[:, 0].transpose(1, 0, 2)
-        backward = reverse_padded(np.ascontiguousarray(out[:, 1].transpose(1, 0, 2)), lengths)
-        return np.concatenate([forward, backward], axis=-1)
+        return np.concatenate([out[0], np.take_along_axis(out[1], reverse, axis=0)], axis=-1)
+
+
+def _reversal(lengths: np.ndarray, steps: int) -> np.ndarray:
+    """(steps, docs, 1) indices that reverse each sequence within its length, padding left in place."""
+    t = np.arange(steps)[:, None]
+    return np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)[..., None]
 
 
 class NumpyTagger:
@@ -126,10 +127,11 @@ class NumpyTagger:
     def tag(self, projected: np.ndarray, features: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Line logits (docs, lines) and doc logits (docs,), as `LineTagger.tag`."""
         x = np.concatenate([projected, features], axis=-1).astype(np.float32, copy=False)
-        lengths = mask.sum(1)
-        states = x
+        reverse = _reversal(mask.sum(1), x.shape[1])
+        states = np.ascontiguousarray(x.transpose(1, 0, 2))  # step-major for the layers
         for layer in self.layers:
-            states = layer(states, lengths)
+            states = layer(states, reverse)
+        states = states.transpose(1, 0, 2)
         line_logits = (np.concatenate([states, features], axis=-1) @ self.line_w + self.line_b)[..., 0]
         m = mask[..., None].astype(np.float32)
         mean = (states * m).sum(1) / np.maximum(m.sum(1), 1.0)

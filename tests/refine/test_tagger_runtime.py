@@ -10,7 +10,7 @@ import torch
 
 from refine.tagger.config import TaggerConfig
 from refine.tagger.model import LineTagger
-from refine.tagger.runtime import NumpyTagger, gelu, reverse_padded, sigmoid
+from refine.tagger.runtime import NumpyTagger, _reversal, gelu, sigmoid
 
 
 @pytest.mark.parametrize("gru_layers", [1, 2])
@@ -41,8 +41,9 @@ def test_activations_match_torch():
     x = np.linspace(-30, 30, 2001, dtype=np.float32)
     np.testing.assert_allclose(gelu(x), torch.nn.functional.gelu(torch.from_numpy(x)).numpy(), atol=2e-6)
     np.testing.assert_allclose(sigmoid(x), torch.sigmoid(torch.from_numpy(x)).numpy(), atol=1e-6)
-    x = np.arange(12, dtype=np.float32).reshape(2, 6)
-    assert reverse_padded(x, np.array([3, 6])).tolist() == [[2, 1, 0, 3, 4, 5], [11, 10, 9, 8, 7, 6]]
+    x = np.arange(12, dtype=np.float32).reshape(2, 6).T[..., None]  # step-major: (steps, docs, 1)
+    reversed_ = np.take_along_axis(x, _reversal(np.array([3, 6]), 6), axis=0)[..., 0].T
+    assert reversed_.tolist() == [[2, 1, 0, 3, 4, 5], [11, 10, 9, 8, 7, 6]]  # padding stays at the end
 
 
 def test_the_default_loads_and_scores_without_torch():
