@@ -1,6 +1,6 @@
 """Time and peak memory of `refine run` with the default refiner against `--mode rules`, on real pages.
 
-    .venv/bin/python bench/bench_default_realweb.py [--docs 1000] [--repeats 3] [--out bench/results/default_speed.md]
+    .venv/bin/python bench/bench_default_realweb.py [--docs 1000] [--repeats 5] [--out bench/results/default_speed.md]
 
 The real CLI in a subprocess each time (`refine run IN OUT --no-resume`, and the same with `--mode
 rules`), on the same `--docs` raw pages of `../shared/data/realweb` (their text and URL only), runs
@@ -39,17 +39,20 @@ VARIANTS = {"default": (), "rules": ("--mode", "rules")}
 
 # Read off a profile of the current code (py-spy, sampled over the whole command, 1,000 pages); kept
 # by hand, as a profile is not rerun with every benchmark.
-PROFILE = """- Where the default's time goes (each step timed alone, one thread, the same 1,000 pages, 2026-12-02):
-  importing torch ~1.1 s; the first pass (corpus line counts) ~0.7 s; then, in this thread, the
-  features: rule verdicts for stacking ~1.6 s (C4 lines + Gopher, and FineWeb's document rules),
-  shape and context columns ~1.6 s, corpus-count lookups ~0.7 s, and the BiGRU ~1.2 s; in the second
-  thread, line embeddings ~4.5 s (wordpiece tokenizing ~3 s of it, for 92,241 distinct lines). The
-  two threads overlap only in part: the features are Python and hold the GIL, and so does the
-  tokenizer's Python side.
-- Tried and not kept: BERT's tokenizer redone chunk by chunk with a cache (exact, and ~20% less CPU
-  time in all) made the wall time ~5% longer on two free cores, as its work holds the GIL; running
-  the network in a third thread changed nothing measurable. What is left to win is Python work in
-  the features (a rules pass shared by the verdicts and the shape columns) and the tokenizer.
+PROFILE = """- Where the default's time goes (py-spy over the whole command, 1,000 pages, 2026-12-02): in the
+  main thread ~10 s: the features ~4.6 s (rule verdicts for stacking ~1.8 s, shape columns ~1.7 s,
+  context columns and in-page repeats ~0.9 s, corpus-count lookups ~0.2 s), the BiGRU ~3.2 s
+  (numpy, one BLAS thread), the first pass (corpus line counts) ~1.1 s, imports ~0.7 s; in the
+  second thread ~7 s: wordpiece tokenizing ~3.3 s and pooling the token vectors ~2.7 s, for 92,241
+  distinct lines. The two threads share the GIL and, on this VM, the cores run slower side by side.
+- What changed since the default was 5.7x (same output on these pages): scoring runs in numpy, so
+  torch is never imported (~1.5 s and ~190 MB); numpy's OpenBLAS is held to one thread (its spinning
+  threads cost ~11 s of CPU); malloc thresholds at 16 MB, not 256 KB (1.1M page faults and ~3 s of
+  system time before); the second pass reads the key hashes the first pass computed.
+- Tried and not kept: a BiGRU of both directions as one GRU of twice the width (slower: the time goes
+  to the products, not the steps); the network in the second thread, pipelined with the features
+  (no gain); BERT's tokenizer redone in Python with a word cache (less CPU, more wall time: it holds
+  the GIL); tokenizing a batch as one joined string (same time: the cost is per character).
 """
 
 
@@ -80,7 +83,7 @@ def time_run(name: str, corpus: Path, out: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1000)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench_default_realweb"))
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results/default_speed.md")
     args = ap.parse_args()
@@ -92,6 +95,8 @@ def main() -> None:
     cpu = {name: min(r["cpu_s"] for r in runs if r["variant"] == name) for name in VARIANTS}
     peak = {name: max(r["peak_mb"] for r in runs if r["variant"] == name) for name in VARIANTS}
     ratio_t = best["default"]["wall_s"] / best["rules"]["wall_s"]
+    walls = {name: [r["wall_s"] for r in runs if r["variant"] == name] for name in VARIANTS}
+    pairs = sorted(d / r for d, r in zip(walls["default"], walls["rules"]))  # each interleaved pair's ratio
     ratio_c = cpu["default"] / cpu["rules"]
     ratio_m = peak["default"] / peak["rules"]
     met = ratio_t <= 5 and peak["default"] <= 600
@@ -114,6 +119,7 @@ Input: {n} raw pages of `../shared/data/realweb` ({size / 1e6:.1f} MB of JSONL, 
   counts every thread: the default embeds the next batch's lines in a second thread while this one
   computes features, so its wall time is below its CPU time when a second core is free.
 - Runs interleaved (default, rules, default, ...); each variant's best wall and CPU time and its highest peak.
+  The ratio of each interleaved pair's wall times: {", ".join(f"{x:.1f}x" for x in pairs)} (median {pairs[len(pairs) // 2]:.1f}x).
 {PROFILE}"""
     args.out.write_text(text)
     print(text)
