@@ -57,6 +57,21 @@ def _key_hash(normalized: str, host: str | None) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
+def _line_keys(lines: list[str], host: str | None) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
+    """Each line's corpus and (with a host) host key hash, 0 for a blank line, as uint64 arrays; and
+    the hashes of the distinct normalized lines, corpus and host keys, in the order they come."""
+    pairs: dict[str, tuple[int, int]] = {}
+    distinct: list[int] = []
+    per_line = []
+    for norm in map(normalize_line, lines):
+        if norm and norm not in pairs:
+            pairs[norm] = _key_hash(norm, None), 0 if host is None else _key_hash(norm, host)
+            distinct.extend(pairs[norm] if host is not None else pairs[norm][:1])
+        per_line.append(pairs[norm] if norm else (0, 0))
+    keys = np.array(per_line, np.uint64).reshape(len(lines), 2)
+    return keys[:, 0], None if host is None else keys[:, 1], distinct
+
+
 def _fingerprint(lines: list[str], host: str | None) -> tuple:
     """Which document `lines` are, for `LineFrequency`'s remembered hashes: the lines themselves
     (their count, and the joined text's hash and length), and the host they were counted under."""
@@ -101,21 +116,13 @@ class LineFrequency:
     def add(self, lines: Iterable[str], host: str | None = None) -> None:
         """Count one document's lines (each distinct normalized line once; blank lines not at all)."""
         lines = list(lines)
-        norms = [normalize_line(line) for line in lines]
-        keys: dict[str, tuple[int, int]] = {}  # each distinct normalized line: its corpus and host hashes
-        pending = self._pending
-        for norm in norms:
-            if norm and norm not in keys:
-                keys[norm] = _key_hash(norm, None), 0 if host is None else _key_hash(norm, host)
-                pending.append(keys[norm][0])
-                if host is not None:
-                    pending.append(keys[norm][1])
+        corpus_keys, host_keys, distinct = _line_keys(lines, host)
+        self._pending.extend(distinct)
         if self._remembered_lines + len(lines) <= REMEMBER_LINES:
-            hashes = np.array([keys.get(norm, (0, 0)) for norm in norms], np.uint64).reshape(len(lines), 2)
-            self._remembered[_fingerprint(lines, host)] = hashes[:, 0], None if host is None else hashes[:, 1]
+            self._remembered[_fingerprint(lines, host)] = corpus_keys, host_keys
             self._remembered_lines += len(lines)
         self.documents += 1
-        if len(pending) >= _FLUSH_EVERY:
+        if len(self._pending) >= _FLUSH_EVERY:
             self._flush()
 
     def _flush(self) -> None:
@@ -147,26 +154,20 @@ class LineFrequency:
         return self.lookup(lines, host)[0 if host is None else 1]
 
     def lookup(self, lines: list[str], host: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-        """Corpus-wide and (when `host` is given) host frequencies of `lines`, normalizing each once."""
+        """Corpus-wide and (when `host` is given) host frequencies of `lines`: the key hashes `add`
+        kept for these lines and host, else computed, each distinct normalized line once."""
         self._flush()
-        lines = list(lines)
         remembered = self._remembered.get(_fingerprint(lines, host)) if self._remembered else None
-        if remembered is not None:
-            corpus_keys, host_keys = remembered
-            where = np.flatnonzero(corpus_keys).tolist()
-            corpus = self._estimate(corpus_keys[where], where, len(lines))
-            in_host = None if host_keys is None else self._estimate(host_keys[where], where, len(lines))
-            return corpus, in_host
-        norms = [normalize_line(line) for line in lines]
-        where = [i for i, norm in enumerate(norms) if norm]
-        corpus = self._estimate([_key_hash(norms[i], None) for i in where], where, len(lines))
-        in_host = None if host is None else self._estimate([_key_hash(norms[i], host) for i in where], where, len(lines))
+        corpus_keys, host_keys = remembered if remembered is not None else _line_keys(lines, host)[:2]
+        where = np.flatnonzero(corpus_keys)
+        corpus = self._estimate(corpus_keys[where], where, len(lines))
+        in_host = None if host_keys is None else self._estimate(host_keys[where], where, len(lines))
         return corpus, in_host
 
-    def _estimate(self, keys, where: list[int], n: int) -> np.ndarray:
+    def _estimate(self, keys: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:
         out = np.zeros(n, dtype=np.int64)
         if len(keys):
-            idx = self._indices(np.asarray(keys, dtype=np.uint64))
+            idx = self._indices(keys)
             out[where] = self.table[np.arange(self.depth)[:, None], idx].min(axis=0)
         return out
 

@@ -5,8 +5,9 @@ sentence encoder (cached per distinct line), a small GRU reads them in order, an
 become `remove_lines` / `drop_doc` programs. `--mode tagger --model DIR` loads a directory written
 by `refine train --kind tagger`. Options (`--set`): `threshold`, `doc_threshold` (probabilities
 at or above them remove / drop), `encoder` (a local encoder directory), `threads` (threads of the
-network's BLAS and of a torch encoder, default 1), `linefreq` (`auto`: a first pass counts how many documents of the input, and of each
-host, carry each line; `off`; or a table saved by `refine.linefreq.LineFrequency.save`).
+network's BLAS and of a torch encoder, default 1), `linefreq` (`auto`: a first pass counts how many
+documents of the input, and of each host, carry each line; `off`; or a table saved by
+`refine.linefreq.LineFrequency.save`).
 Each audit row keeps every line's remove probability and the drop probability, so the corpus can be
 cut again at other thresholds without running the model (`refine recut`).
 """

@@ -210,8 +210,9 @@ class TokenEmbeddings:
     vector w and position vector q, x = w + q, whose mean and variance need only per-word and
     per-position sums and the dot product w.q (tables of vocab x max_tokens, built once). The mean
     of the normalised tokens is then a weighted sum of word vectors (one product over a batch's
-    distinct tokens) plus a weighted sum of position vectors, all in numpy (no torch to import): the same vectors to float32 rounding (the test
-    compares it with the per-token LayerNorm), at a fraction of the per-token work.
+    distinct tokens) plus a weighted sum of position vectors, all in numpy (no torch to import): the
+    same vectors to float32 rounding (the test compares it with the per-token LayerNorm), at a
+    fraction of the per-token work.
     """
 
     def __init__(self, path: Path, max_tokens: int):

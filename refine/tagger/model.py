@@ -18,6 +18,7 @@ from torch import nn
 
 from refine.tagger.config import CONFIG_FILE, WEIGHTS_FILE, TaggerConfig, load_config  # noqa: F401 - re-exported
 
+
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Reverse each sequence within its own length; padding stays at the end."""
     steps = torch.arange(x.shape[1], device=x.device).unsqueeze(0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -259,12 +260,19 @@ def fit(
 ) -> tuple[LineTagger, TrainReport]:
     """Fit on embedded documents, stop early on validation line-F1 (+ half doc-F1), tune thresholds."""
     settings = settings or TrainSettings()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(settings.threads)
-    try:
+    with _torch_threads(settings.threads):
         return _fit(train_docs, train_emb, train_feats, val_docs, val_emb, val_feats, config, settings, log)
+
+
+@contextmanager
+def _torch_threads(threads: int):
+    """torch's thread count set to `threads` for a block, then put back."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(before)
 
 
 def _fit(train_docs, train_emb, train_feats, val_docs, val_emb, val_feats, config: TaggerConfig,
@@ -325,13 +333,13 @@ def retune(model_dir: str | Path, val_docs: Sequence[TaggedDoc], settings: Train
            corpus_of: Callable[[TaggedDoc], str] | None = None) -> tuple[float, float]:
     """Choose a trained tagger's thresholds again on validation documents (as `fit` does after
     training), and save them in its config: a new threshold rule without retraining the network."""
-    from refine.tagger.infer import Tagger
-
     model = LineTagger.load(model_dir)
     config = model.config
-    val_emb = embed_docs(val_docs, Tagger.load(model_dir, threads=settings.threads).encoder)
+    encoder = LineEncoder(config.encoder, layers=config.encoder_layers, max_tokens=config.max_tokens)
+    val_emb = embed_docs(val_docs, encoder)
     val_ex = _windows(val_docs, val_emb, doc_features(val_docs, config, corpus_of), 10**9)
-    _choose_thresholds(model, val_docs, val_emb, val_ex, settings)
+    with _torch_threads(settings.threads):
+        _choose_thresholds(model, val_docs, val_emb, val_ex, settings)
     model.save_config(model_dir)
     return config.line_threshold, config.doc_threshold
 

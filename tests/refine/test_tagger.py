@@ -134,6 +134,16 @@ def test_training_lowers_the_loss_and_the_model_reloads(small_encoder, tmp_path)
     # a threshold of 1.0 removes nothing: `--set threshold=` reaches the decisions
     [ref] = TaggerRefiner(tagger, line_threshold=1.0).refine([page])
     assert ref.programs[1].text == "keep_chunk()"
+    # thresholds chosen again on other validation pages are saved, and torch's threads put back
+    import torch
+
+    from refine.tagger.train import retune
+
+    before = torch.get_num_threads()
+    chosen = retune(tmp_path, toy_docs(16, 2), TrainSettings(threads=1))
+    assert torch.get_num_threads() == before
+    again = Tagger.load(tmp_path)
+    assert (again.line_threshold, again.doc_threshold) == chosen
 
 
 def test_scores_cover_empty_long_and_many_documents(small_encoder):
