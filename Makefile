@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_tagger.py
 	$(BIN)/python bench/bench_default_realweb.py  # the default vs --mode rules on 1,000 real pages (../shared/data/realweb)
+	$(BIN)/python bench/bench_docpages.py  # the default on real documentation sites (bench/data/docpages.jsonl.gz)
 	$(BIN)/python bench/bench_ray.py
 
 # Rebuild the shipped default refiner (refine/default_model/) from scratch; deterministic for a seed.

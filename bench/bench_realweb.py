@@ -173,6 +173,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/realweb_folds"))
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results/realweb_folds.json")
     ap.add_argument("--tag", default="")
+    ap.add_argument("--docs", action="store_true",
+                    help="train on the real documentation sites' training projects too (and score their held-out ones)")
     ap.add_argument("--leave-out-kinds", default="", help="unwanted-page kinds kept out of training (comma-separated)")
     ap.add_argument("--retune", default=None, help="re-choose the thresholds of run TAG's models (saved as run --tag)")
     ap.add_argument("--render", default=None, help="only write the tables of these comma-separated tags to --md")
@@ -195,7 +197,7 @@ def main() -> None:
     for held in args.folds.split(","):
         train_sources = [s for s in SOURCES if s != held]
         kinds = [k for k in MAKERS if k not in args.leave_out_kinds.split(",")] if args.leave_out_kinds else None
-        docs = training_pages(train_sources, args.synthetic, args.seed, args.junk, kinds)
+        docs = training_pages(train_sources, args.synthetic, args.seed, args.junk, kinds, docpages=args.docs)
         train, val = split(docs, 0.1, args.seed)
         config = TaggerConfig(rule_signals=not args.no_rules, corpus_signals=not args.no_corpus)
         model_dir = args.work / f"{args.tag or 'run'}-{held}"
@@ -221,6 +223,10 @@ def main() -> None:
         results[key] = {"train_sources": train_sources, "train_docs": len(train), "val": report.val,
                         "thresholds": [report.line_threshold, report.doc_threshold],
                         "train_seconds": round(train_s), "scores": scores, "args": vars(args) | {"work": None, "out": None}}
+        if args.docs:  # the documentation sites' held-out projects
+            from bench_docpages import evaluate as evaluate_docpages
+
+            results[key]["docpages"] = evaluate_docpages(model_dir)["families"]
         for view, res in scores.items():
             print(key, view, {k: (v.get("line", {}).get("f1"), v.get("doc", {}).get("f1")) for k, v in res.items()}, flush=True)
         args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")

@@ -94,8 +94,9 @@ def datatrove_c4_decisions(docs) -> list[Decisions]:
     return out
 
 
-def training_pages(sources, synthetic: int, seed: int, junk: int = 0, junk_kinds=None):
-    """Real pages of `sources` in both views, plus synthetic pages; each tagged with its corpus."""
+def training_pages(sources, synthetic: int, seed: int, junk: int = 0, junk_kinds=None, docpages: bool = False):
+    """Real pages of `sources` in both views, plus synthetic pages; each tagged with its corpus.
+    `docpages`: the training projects of the real documentation sites (`bench/bench_docpages.py`)."""
     from refine.tagger.expert import synthetic_docs
 
     docs = []
@@ -112,6 +113,10 @@ def training_pages(sources, synthetic: int, seed: int, junk: int = 0, junk_kinds
 
         material = material_from(realweb_docs("raw", sources))
         docs += junk_pages(junk, seed, material, kinds=junk_kinds)
+    if docpages:
+        from bench_docpages import training_docpages
+
+        docs += training_docpages()
     return docs
 
 
@@ -130,7 +135,8 @@ def doc_level_set(source: str, n: int = 200, seed: int = 7):
 
 
 def corpus_of(doc) -> str:
-    """Pages refined together: one corpus per real source and view, one for synthetic pages, one for junk."""
+    """Pages refined together: one corpus per real source and view, one per documentation generator
+    family (`docs/<family>`), one for synthetic pages, one for junk."""
     return doc.source if doc.source.count("/") == 1 and not doc.source.startswith(("synthetic", "junk")) \
         else doc.source.split("/")[0]
 
@@ -139,7 +145,7 @@ def threshold_group(doc) -> str | None:
     """The line threshold is tuned on real pages alone (they are what a user refines), raw pages and
     extractor output weighing alike; sources are pooled within a view (one source's few pages made
     the threshold swing in cross-source runs)."""
-    return None if doc.source.startswith(("synthetic", "junk")) else doc.source.rpartition("/")[2]
+    return None if doc.source.startswith(("synthetic", "junk", "docs/")) else doc.source.rpartition("/")[2]
 
 
 def split(docs, fraction: float, seed: int):
