@@ -136,7 +136,9 @@ def render(results: dict, tags: list[str], out: Path) -> None:
         a = first["args"]
         parts += [f"### Recipe `{tag}`: synthetic {a['synthetic']}, unwanted {a['junk']}, epochs {a['epochs']}, "
                   f"rule signals {'off' if a.get('no_rules') else 'on'}, corpus counts {'off' if a.get('no_corpus') else 'on'}"
-                  + (f", unwanted kinds left out of training: {a['leave_out_kinds']}" if a.get("leave_out_kinds") else ""), "",
+                  + (f", unwanted kinds left out of training: {a['leave_out_kinds']}" if a.get("leave_out_kinds") else "")
+                  + (", real documentation sites' training projects on (their held-out projects: "
+                     "`bench/results/docpages.md`)" if a.get("docs") else ""), "",
                   cross_source_table(results, tag), ""]
         kinds = {held: run["scores"]["doc-level"] for held, run in
                  ((k.partition(":")[2], v) for k, v in runs.items()) if "doc-level" in run["scores"]}

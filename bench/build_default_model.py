@@ -6,7 +6,9 @@
 Data: every real labelled page of `../shared/data/realweb` (Dragnet, L3S-GN1, readability; raw pages
 and extractor output), the synthetic expert's train split (`refine.annotate.synthetic`, seed
 `--seed`), and unwanted whole pages (`refine.annotate.listings`: search results, archives, indexes,
-sitemaps, forms, error pages, cookie walls, link farms) built from the real pages' material. A seeded
+sitemaps, forms, error pages, cookie walls, link farms) built from the real pages' material, and the
+training projects of the real documentation sites (`bench/data/docpages.jsonl.gz`; their held-out
+projects are scored in the card, `--no-docpages` leaves them out). A seeded
 10% of the real pages (both views of a page together) and of the rest is held back for early stopping
 and the thresholds. The recipe was chosen by cross-source validation (`bench/bench_realweb.py`:
 trained without one source, scored on it); those scores go in the model card. Synthetic held-out
@@ -36,6 +38,8 @@ def main() -> None:
     ap.add_argument("--synthetic", type=int, default=2000, help="synthetic expert pages")
     ap.add_argument("--junk", type=int, default=600, help="unwanted whole pages built from the real pages")
     ap.add_argument("--heldout-docs", type=int, default=400)
+    ap.add_argument("--no-docpages", action="store_true",
+                    help="leave out the real documentation sites' training projects (bench/data/docpages.jsonl.gz)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--folds", type=Path, default=ROOT / "bench/results/realweb_folds.json",
@@ -58,7 +62,8 @@ def main() -> None:
     from refine.tagger.train import TrainSettings, train_tagger
 
     started = time.perf_counter()
-    docs = training_pages(("dragnet", "l3s-gn1", "readability"), args.synthetic, args.seed, args.junk)
+    docs = training_pages(("dragnet", "l3s-gn1", "readability"), args.synthetic, args.seed, args.junk,
+                          docpages=not args.no_docpages)
     train, val = split(docs, 0.1, args.seed)
     data_s = time.perf_counter() - started
     print(f"data: {len(train)} training and {len(val)} validation pages in {data_s:.0f}s", flush=True)
@@ -90,6 +95,9 @@ def main() -> None:
         model.save_config(args.out)
         print(f"thresholds from cross-source validation: line {config.line_threshold}, doc {config.doc_threshold}", flush=True)
     results = compare(str(args.out), args.heldout_docs, args.threads)
+    from bench_docpages import evaluate as evaluate_docpages
+
+    docpages = evaluate_docpages(args.out)  # projects no build trains on
     total_min = (time.perf_counter() - started) / 60
     if args.retune_only:  # the build's time is the training's plus this pass
         total_min += (report.embed_seconds + report.train_seconds) / 60
@@ -99,6 +107,7 @@ def main() -> None:
         "train_removed_lines": sum(sum(d.labels) for d in train), "train_dropped_docs": sum(d.drop for d in train),
         "train_pages": page_counts(train), "train_sources": sources, "missing_sources": missing,
         "results": results, "cross_source": json.loads(args.folds.read_text()) if args.folds.is_file() else None,
+        "docpages": docpages,
     }
     (args.out / "eval.json").write_text(json.dumps(facts, indent=2) + "\n")
     (args.out / "MODEL_CARD.md").write_text(model_card(facts, config, results, args))
@@ -132,6 +141,7 @@ def page_counts(docs) -> dict[str, int]:
 
 
 def model_card(facts: dict, config, results: dict, args) -> str:
+    from bench_docpages import table
     from bench_tagger import markdown_table
     from realweb_eval import cross_source_table
     from refine.tagger.spans import KEEP_WORDS
@@ -143,6 +153,12 @@ def model_card(facts: dict, config, results: dict, args) -> str:
                     + (" (run `apt-get update -o Acquire::Languages=en` as root first to include Debian's)" if "debian" in facts["missing_sources"] else "")
                     + "." if facts["missing_sources"] else "")
     pages = ", ".join(f"{k} {v}" for k, v in facts["train_pages"].items())
+    docs_line = ("" if args.no_docpages else
+                 "- Real documentation sites (`bench/data/docpages.jsonl.gz`, built by `bench/build_docpages.sh`): pages "
+                 "Sphinx, MkDocs, Doxygen, Javadoc and pdoc wrote for real projects (their own sources from PyPI and npm; "
+                 "BSD, MIT, ISC and Apache-2.0 licences), labelled by the generator's main-content markup; the "
+                 "training projects only (`bench_docpages.HELDOUT_PROJECTS` are scored, never trained on), with their "
+                 "index, search and symbol-list pages as drop pages.\n")
     folds = facts.get("cross_source")
     cross = (cross_source_table(folds, args.fold_tag) if folds else
              "(not measured for this build: run `bench/bench_realweb.py` first)")
@@ -181,13 +197,13 @@ pages (most lines boilerplate) and extractor output (most pages clean): nothing 
 - The synthetic expert (`refine/annotate/synthetic.py`, train split): clean text wrapped in web and
   documentation-site chrome templates, labels known by construction; clean-text sources used for this
   build (pages): {sources_line}.{missing_line}
-- Unwanted whole pages for the doc stage (`refine/annotate/listings.py`): search results, tag and date
+{docs_line}- Unwanted whole pages for the doc stage (`refine/annotate/listings.py`): search results, tag and date
   archives, keyword and glossary indexes, sitemaps, login and register forms, error pages, cookie walls,
   link farms, made from the real pages' titles and sentences and wrapped in their chrome (raw) or not
   (extracted); every line remove, the page drop.
 - Training pages per corpus: {pages}; {facts['train_lines']:,} lines, {facts['train_removed_lines']:,} of
   them remove; validation: {t['val_docs']} other pages (a seeded 10%; both views of a real page on the same side).
-- Never used: Debian's `*-doc` HTML documentation, the synthetic held-out split.
+- Never used: Debian's `*-doc` HTML documentation, the synthetic held-out split, the documentation sites' held-out projects.
 
 ## Training
 - {t['epochs_run']} epochs (best: {t['best_epoch']}), {t['steps']} steps, AdamW lr 2e-3, BCE on lines + 0.5 × BCE on
@@ -204,6 +220,14 @@ lines are the positive class (blank lines not scored; a dropped page loses every
 set is unwanted pages made from the held-out source's material beside as many of its real pages.
 
 {cross}
+
+## Real documentation pages it never saw
+
+Sites built by the real generators from real projects' sources, labelled by each generator's
+main-content markup (`bench/data/README.md`, `bench/bench_docpages.py`); these projects are never
+trained on.
+
+{table(facts["docpages"]) if facts.get("docpages") else "(not measured for this build)"}
 
 ## Other checks
 

@@ -20,7 +20,7 @@ command -v doxygen >/dev/null || apt-get install -y -qq doxygen >/dev/null
 command -v javadoc >/dev/null || { echo "javadoc (a JDK) is needed on PATH" >&2; exit 1; }
 test -x "$VENV/bin/python" || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q sphinx sphinx-rtd-theme furo pydata-sphinx-theme sphinx-book-theme myst-parser \
-    mkdocs mkdocs-material pdoc jinja2 packaging pluggy itsdangerous markupsafe
+    mkdocs mkdocs-material pdoc jinja2 packaging pluggy itsdangerous markupsafe requests markdown pyyaml babel idna
 
 SDISTS="click==8.5.1 flask==3.1.3 jinja2==3.1.6 werkzeug==3.1.9 itsdangerous==2.2.0 attrs==26.1.0
 packaging==26.4 pluggy==1.7.0 more-itertools==11.2.1 pytest==9.2.0 urllib3==2.8.0 markupsafe==3.0.4
@@ -99,7 +99,8 @@ doxygen_site() {  # project input...
     shift
     mkdir -p "$dest"
     printf '%s\n' "PROJECT_NAME = $name" "INPUT = $*" "RECURSIVE = YES" "FILE_PATTERNS = *.h *.c" \
-        "OUTPUT_DIRECTORY = $dest" "GENERATE_LATEX = NO" "EXTRACT_ALL = YES" "QUIET = YES" "WARNINGS = NO" \
+        "OUTPUT_DIRECTORY = $dest" "GENERATE_LATEX = NO" "EXTRACT_ALL = YES" "FULL_PATH_NAMES = NO" "QUIET = YES" \
+        "WARNINGS = NO" \
         > "$WORK/doxygen-$name.cfg"
     test -d "$dest/html" || doxygen "$WORK/doxygen-$name.cfg" >"$WORK/doxygen-$name.log" 2>&1
     SITES+=(--site "doxygen:$name:$dest/html")
@@ -125,11 +126,11 @@ javadoc_site cordova-android "$SRC/npm-cordova-android"
 javadoc_site netinfo "$SRC/npm-react-native-community-netinfo"
 javadoc_site device-info "$SRC/npm-react-native-device-info"
 
-dest=$OUT/pdoc
-for module in jinja2 packaging pluggy itsdangerous markupsafe; do  # pdoc's markdown fails on some docstrings
-    test -f "$dest/$module.html" || (cd "$WORK" && "$VENV/bin/pdoc" -o "$dest" "$module" >>"$WORK/pdoc.log" 2>&1) || true
+for module in jinja2 packaging pluggy itsdangerous markupsafe requests markdown yaml babel idna; do
+    dest=$OUT/pdoc/$module  # pdoc's markdown fails on a few docstrings: what it wrote is kept
+    test -d "$dest" || (cd "$WORK" && "$VENV/bin/pdoc" -o "$dest" "$module" >>"$WORK/pdoc.log" 2>&1) || true
+    SITES+=(--site "pdoc:$module:$dest")
 done
-SITES+=(--site "pdoc:python-packages:$dest")
 
 cd "$ROOT"
 python3 bench/docpages.py "${SITES[@]}" --out bench/data/docpages.jsonl.gz

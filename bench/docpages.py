@@ -32,8 +32,9 @@ HIDDEN = {"script", "style", "noscript", "template", "head", "title", "svg", "ma
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 # Rendering errors of a build without the project's own extensions: not on any real page.
 DROPPED_CLASSES = {"system-message", "problematic"}
-# Navigation inside a content region: Doxygen's "Macros | Typedefs | Functions" jump links.
-NOT_MAIN_CLASSES = {"summary"}
+# Navigation inside a content region: Doxygen's "Macros | Typedefs | Functions" jump links
+# (Javadoc's `section.summary` is its member tables: content).
+NOT_MAIN = {("div", "summary")}
 
 # Where each generator puts the main content, most specific first: the first group any element of
 # the page matches names the content regions (Doxygen's title and body are two siblings).
@@ -50,10 +51,10 @@ MAIN_GROUPS: list[list[tuple[str | None, str, str]]] = [
 
 UNWANTED = re.compile(r"""(^|/)(genindex(-\w+)?|search|py-modindex|404|index-all|allclasses-index|allpackages-index
     |overview-tree|package-tree|deprecated-list|constant-values|serialized-form|files|globals(_\w+)?|annotated
-    |classes|functions(_\w+)?|hierarchy|dirs)\.html$""", re.X)
+    |classes|functions(_\w+)?|hierarchy|dirs|\w+-members)\.html$""", re.X)
 # Not documentation pages: source listings, Doxygen's directory and include-graph pages, generator help.
 SKIPPED = re.compile(r"(^|/)(_modules/|.*_source\.html$|dir_\w+\.html$|.*__incl\.html$|help-doc\.html$"
-                     r"|.*-summary\.html$|allclasses\.html$|.*-frame\.html$)")
+                     r"|.*-summary\.html$|allclasses\.html$|.*-frame\.html$|graph_legend\.html$)")
 
 
 def _matches(tag: str, attrs: dict, rule: tuple[str | None, str | None, str | None]) -> bool:
@@ -120,7 +121,7 @@ def html_lines(html: str) -> list[tuple[str, bool]]:
                 continue
             classes = set((attrs.get("class") or "").split())
             opens_main = bool(group) and not main_depth and any(_matches(tag, attrs, r) for r in group)
-            leaves_main = bool(main_depth) and bool(NOT_MAIN_CLASSES & classes)
+            leaves_main = bool(main_depth) and any(tag == t and c in classes for t, c in NOT_MAIN)
             opens_hidden = tag in HIDDEN or bool(DROPPED_CLASSES & classes)
             main_depth += opens_main
             outside_depth += leaves_main
