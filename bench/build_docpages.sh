@@ -26,8 +26,9 @@ SDISTS="click==8.5.1 flask==3.1.3 jinja2==3.1.6 werkzeug==3.1.9 itsdangerous==2.
 packaging==26.4 pluggy==1.7.0 more-itertools==11.2.1 pytest==9.2.0 urllib3==2.8.0 markupsafe==3.0.4
 lz4==4.4.5 jpype1==1.7.1 brotli==1.2.1 zstandard==0.25.0 pymdown-extensions==13.1.2 griffe==2.4.1
 mkdocstrings==1.0.8 pybind11==3.1.0 xxhash==4.1.0"
-for spec in $SDISTS; do
-    ls "$SRC"/"$(echo "${spec%%==*}" | tr - _)"-*.tar.gz "$SRC/${spec%%==*}"-*.tar.gz >/dev/null 2>&1 ||
+for spec in $SDISTS; do  # sdists are named with underscores (PEP 625)
+    name=${spec%%==*}
+    test -f "$SRC/${name//-/_}-${spec##*==}.tar.gz" ||
         "$VENV/bin/pip" download -q --no-deps --no-binary :all: -d "$SRC" "$spec"
 done
 # Java sources with Javadoc comments: Android plugins' sources on npm.

@@ -22,6 +22,7 @@ import gzip
 import json
 import random
 import re
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -214,11 +215,7 @@ def main(argv=None) -> None:
     with gzip.GzipFile(args.out, "wb", mtime=0) as raw:
         for r in records:
             raw.write((json.dumps(r, ensure_ascii=False) + "\n").encode())
-    by = {}
-    for r in records:
-        by.setdefault((r["source"], r["kind"]), 0)
-        by[(r["source"], r["kind"])] += 1
-    for (family, kind), n in sorted(by.items()):
+    for (family, kind), n in sorted(Counter((r["source"], r["kind"]) for r in records).items()):
         print(f"{family:12} {kind:9} {n}")
     print(f"wrote {len(records)} pages to {args.out}")
 

@@ -142,7 +142,7 @@ def corpus_of(doc) -> str:
 
 
 def threshold_group(doc) -> str | None:
-    """The line threshold is tuned on real pages alone (they are what a user refines), raw pages and
+    """The line threshold is tuned on real web pages alone (they are what a user refines), raw pages and
     extractor output weighing alike; sources are pooled within a view (one source's few pages made
     the threshold swing in cross-source runs)."""
     return None if doc.source.startswith(("synthetic", "junk", "docs/")) else doc.source.rpartition("/")[2]
