@@ -61,16 +61,15 @@ def training_docpages(path: Path = DATA) -> list:
 
 
 def evaluate(model_dir: Path, data: Path = DATA, part: str = "heldout") -> dict:
-    from bench_realweb import _baseline_decisions, _tagger_scores
-    from realweb_eval import score, tagger_decisions
+    from realweb_eval import baseline_decisions, score, tagger_decisions, tagger_scores
     from refine.tagger.infer import Tagger
 
     docs, meta = read_docpages(data, part)
     tagger = Tagger.load(model_dir, threads=1)
     t0 = time.perf_counter()
-    decided = {"tagger": tagger_decisions(tagger, docs, scores=_tagger_scores(tagger, docs))}
+    decided = {"tagger": tagger_decisions(tagger, docs, scores=tagger_scores(tagger, docs))}
     seconds = time.perf_counter() - t0
-    for name, decisions in _baseline_decisions(docs).items():
+    for name, decisions in baseline_decisions(docs).items():
         if not isinstance(decisions, Exception):
             decided[name] = decisions
     families = sorted({m["source"] for m in meta})

@@ -55,28 +55,8 @@ def dropped_by_kind(docs, decisions) -> dict[str, float]:
     return {k: round(sum(v) / len(v), 3) for k, v in sorted(seen.items())}
 
 
-def _tagger_scores(tagger, docs):
-    """The tagger's scores for `docs` refined as one corpus (their own line counts, as a run would)."""
-    from refine.tagger.signals import count_corpus
-
-    return tagger.score(docs, count_corpus(docs) if tagger.model.config.corpus_signals else None)
-
-
-def _baseline_decisions(docs) -> dict:
-    """Each baseline's decisions for `docs`, or the ImportError that kept it from running."""
-    from realweb_eval import BASELINES
-
-    out = {}
-    for name, fn in BASELINES.items():
-        try:
-            out[name] = fn(docs)
-        except ImportError as exc:
-            out[name] = exc
-    return out
-
-
 def evaluate_model(model_dir: Path, source: str, with_baselines: bool = True) -> dict:
-    from realweb_eval import doc_level_set, realweb_docs, score, tagger_decisions
+    from realweb_eval import baseline_decisions, doc_level_set, realweb_docs, score, tagger_decisions, tagger_scores
     from refine.tagger.infer import Tagger
 
     tagger = Tagger.load(model_dir, threads=1)
@@ -84,7 +64,7 @@ def evaluate_model(model_dir: Path, source: str, with_baselines: bool = True) ->
     for view in ("raw", "extracted"):
         docs = realweb_docs(view, [source])
         t0 = time.perf_counter()
-        scores = _tagger_scores(tagger, docs)
+        scores = tagger_scores(tagger, docs)
         res = {"tagger": score(docs, tagger_decisions(tagger, docs, scores=scores))}
         res["tagger"]["seconds"] = round(time.perf_counter() - t0, 1)
         res["tagger"]["line_f1_by_threshold"] = {  # for choosing the shipped model's threshold across sources
@@ -93,12 +73,12 @@ def evaluate_model(model_dir: Path, source: str, with_baselines: bool = True) ->
         res["tagger"]["dropped_by_doc_threshold"] = {  # every page here is one to keep
             str(t): round(sum(d.drop for d in tagger_decisions(tagger, docs, doc_threshold=t, scores=scores)) / len(docs), 4)
             for t in DOC_SWEEP}
-        for name, decisions in (_baseline_decisions(docs) if with_baselines else {}).items():
+        for name, decisions in (baseline_decisions(docs) if with_baselines else {}).items():
             res[name] = {"error": str(decisions)} if isinstance(decisions, Exception) else score(docs, decisions)
         out[view] = res
     docs = doc_level_set(source)
-    scores = _tagger_scores(tagger, docs)
-    decided = {"tagger": tagger_decisions(tagger, docs, scores=scores)} | (_baseline_decisions(docs) if with_baselines else {})
+    scores = tagger_scores(tagger, docs)
+    decided = {"tagger": tagger_decisions(tagger, docs, scores=scores)} | (baseline_decisions(docs) if with_baselines else {})
     res = {name: {"error": str(decisions)} if isinstance(decisions, Exception)
            else score(docs, decisions) | {"dropped_by_kind": dropped_by_kind(docs, decisions)}
            for name, decisions in decided.items()}

@@ -165,6 +165,24 @@ def split(docs, fraction: float, seed: int):
 BASELINES: dict[str, Callable] = {"rules": rules_decisions, "datatrove C4": datatrove_c4_decisions}
 
 
+def tagger_scores(tagger, docs):
+    """The tagger's scores for `docs` refined as one corpus (their own line counts, as a run would)."""
+    from refine.tagger.signals import count_corpus
+
+    return tagger.score(docs, count_corpus(docs) if tagger.model.config.corpus_signals else None)
+
+
+def baseline_decisions(docs) -> dict:
+    """Each baseline's decisions for `docs`, or the ImportError that kept it from running."""
+    out = {}
+    for name, fn in BASELINES.items():
+        try:
+            out[name] = fn(docs)
+        except ImportError as exc:
+            out[name] = exc
+    return out
+
+
 SET_NAMES = {"raw": "raw pages", "extracted": "extractor output", "doc-level": "unwanted pages + content pages"}
 
 
