@@ -126,8 +126,8 @@ class _Page:
 
     @classmethod
     def of(cls, doc) -> "_Page":
-        if isinstance(doc, (list, tuple)):
-            return cls(doc, "\n".join(doc), None)
+        if isinstance(doc, (list, tuple)):  # a text whose lines are these (a last "" is a blank last line)
+            return cls(doc, "\n".join(doc) + ("\n" if doc and doc[-1] == "" else ""), None)
         return cls(doc.bodies, doc.text, page_host(doc))
 
     def __len__(self) -> int:
