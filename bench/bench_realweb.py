@@ -5,8 +5,10 @@
 
 For each held-out source S of `../shared/data/realweb`: a tagger is trained on the other sources'
 pages (both views: raw pages and extractor output) plus the synthetic expert, and scored on S's pages
-in both views beside `--mode rules` and datatrove's C4 filter. This is how recipes are chosen; the
-shipped default is then trained on every source (`bench/build_default_model.py`).
+in both views beside `--mode rules` and datatrove's C4 filter, and on two made sets: unwanted whole
+pages built from S's material beside S's real pages (doc level), and S's pages cut short (are short
+articles kept?). This is how recipes are chosen; the shipped default is then trained on every source
+(`bench/build_default_model.py`).
 """
 
 from __future__ import annotations
@@ -85,14 +87,64 @@ def evaluate_model(model_dir: Path, source: str, with_baselines: bool = True) ->
     res["tagger"]["drop_f1_by_doc_threshold"] = {
         str(t): score(docs, tagger_decisions(tagger, docs, doc_threshold=t, scores=scores))["doc"]["f1"] for t in DOC_SWEEP}
     out["doc-level"] = res
+    docs = short_set(source)
+    decided = {"tagger": tagger_decisions(tagger, docs, scores=tagger_scores(tagger, docs))} | (baseline_decisions(docs) if with_baselines else {})
+    out["short"] = {name: {"error": str(decisions)} if isinstance(decisions, Exception)
+                    else score(docs, decisions) | {"dropped": round(sum(d.drop for d in decisions) / len(docs), 3)}
+                    for name, decisions in decided.items()}
     return out
+
+
+def short_set(source: str, n: int = 200, seed: int = 7):
+    """`n` short content pages cut from `source`'s real pages, half raw and half extracted (never
+    trained on): what "keep short articles" is judged on."""
+    from realweb_eval import realweb_docs
+    from refine.tagger.short import short_pages
+
+    return (short_pages(realweb_docs("raw", [source]), n // 2, seed)
+            + short_pages(realweb_docs("extracted", [source]), n - n // 2, seed))
 
 
 START, END = "<!-- realweb:start -->", "<!-- realweb:end -->"
 
 
-def render(results: dict, tags: list[str], out: Path) -> None:
-    """Write the cross-source tables into `out` (bench/results/tagger.md) between the realweb markers."""
+def glance(results: dict, tags: list[str]) -> str:
+    """Markdown: one row per run `tag`, the tagger's held-out scores side by side (the recipes compared,
+    and one recipe's seeds: how much of a difference is noise)."""
+    rows = ["Recipes at a glance (the tagger on each held-out source; `docs sites`: line-F1 on the documentation "
+            "sites' held-out projects, all families pooled; `short dropped`: share of 200 short content pages dropped whole):",
+            "", "| recipe | seed | l3s raw | l3s extracted | dragnet raw | dragnet extracted | drop-F1 l3s / dragnet "
+            "| short dropped l3s / dragnet | docs sites l3s / dragnet fold |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for tag in tags:
+        runs = {k.partition(":")[2]: v for k, v in results.items() if k.startswith(tag + ":")}
+        if set(runs) < {"l3s-gn1", "dragnet"}:
+            continue
+
+        def cell(fn) -> str:
+            try:
+                return " / ".join(fn(runs[h]) for h in ("l3s-gn1", "dragnet"))
+            except KeyError:
+                return "–"
+
+        line = {(h, v): f"{runs[h]['scores'][v]['tagger']['line']['f1']:.3f}" for h in runs for v in ("raw", "extracted")}
+        rows.append(f"| `{tag}` | {runs['dragnet']['args'].get('seed', 0)} | {line['l3s-gn1', 'raw']} | "
+                    f"{line['l3s-gn1', 'extracted']} | {line['dragnet', 'raw']} | {line['dragnet', 'extracted']} | "
+                    + cell(lambda r: f"{r['scores']['doc-level']['tagger']['doc']['f1']:.3f}") + " | "
+                    + cell(lambda r: f"{r['scores']['short']['tagger']['dropped']:.3f}") + " | "
+                    + cell(lambda r: f"{r['docpages']['all']['tagger']['line']['f1']:.3f}") + " |")
+    described = {tag: r["recipe"] for tag in tags for k, r in results.items() if k.startswith(tag + ":") and "recipe" in r}
+    if described:
+        rows += [""] + [f"- `{tag}`: {text}." for tag, text in described.items()]
+    rows += ["", "A `-seed1` row is the same recipe with `--seed 1` (other synthetic and unwanted pages, another "
+             "split and initialisation): the spread between a recipe's seeds is the noise a difference between "
+             "recipes must exceed."]
+    return "\n".join(rows)
+
+
+def render(results: dict, tags: list[str], out: Path, glance_tags: list[str] | None = None) -> None:
+    """Write the cross-source tables of runs `tags` into `out` (bench/results/tagger.md) between the
+    realweb markers, after one glance table of `glance_tags` (default: `tags`)."""
     import datetime
 
     from realweb_eval import cross_source_table
@@ -103,11 +155,14 @@ def render(results: dict, tags: list[str], out: Path) -> None:
              "made from the training sources, scored on the held-out source beside `--mode rules` and datatrove's "
              "`C4QualityFilter` (defaults). Line scores: removed lines positive, blank lines not scored, a dropped page "
              "loses every line. The doc-level set: 200 unwanted pages made from the held-out source's own titles, "
-             "sentences and chrome (never trained on) beside 200 of its real pages (half raw, half extracted). "
+             "sentences and chrome (never trained on) beside 200 of its real pages (half raw, half extracted); "
+             "its search pages list results about one subject, as real ones do (since 2026-12-07: earlier runs' "
+             "listed random titles, which an on-topic search page does not resemble). "
              "Each fold model cuts at thresholds tuned on its own validation pages (the training sources): these rows "
              "are what the recipe gives on a source it never saw. The shipped model (trained on every source) cuts at "
              "the thresholds that did best across these held-out sets (`cross_source_thresholds`: the sweeps are in the "
              "JSON), and drops a page only when the lines it keeps hold under 50 words.", ""]
+    parts += [glance(results, glance_tags or tags), ""]
     for tag in tags:
         runs = {k: v for k, v in results.items() if k.startswith(tag + ":")}
         if not runs:
@@ -115,7 +170,8 @@ def render(results: dict, tags: list[str], out: Path) -> None:
         first = next(iter(runs.values()))
         a = first["args"]
         parts += [f"### Recipe `{tag}`: synthetic {a['synthetic']}, unwanted {a['junk']}, epochs {a['epochs']}, "
-                  f"rule signals {'off' if a.get('no_rules') else 'on'}, corpus counts {'off' if a.get('no_corpus') else 'on'}"
+                  + (f"short pages {a['short']}, " if a.get("short") else "")
+                  + f"rule signals {'off' if a.get('no_rules') else 'on'}, corpus counts {'off' if a.get('no_corpus') else 'on'}"
                   + (f", unwanted kinds left out of training: {a['leave_out_kinds']}" if a.get("leave_out_kinds") else "")
                   + (", real documentation sites' training projects on (their held-out projects: "
                      "`bench/results/docpages.md`)" if a.get("docs") else ""), "",
@@ -132,6 +188,18 @@ def render(results: dict, tags: list[str], out: Path) -> None:
                                         for r in by.values() if "error" not in r) for by in kinds.values()]
                     parts.append(f"| {kind} | " + " | ".join(cells) + " |")
                 parts.append("")
+        short = {held: run["scores"]["short"] for held, run in
+                 ((k.partition(":")[2], v) for k, v in runs.items()) if "short" in run["scores"]}
+        if short:
+            parts += ["Short content pages (a real page of the held-out source cut after its first 25-200 words of "
+                      "content, its chrome kept; 200, half raw, half extracted): share dropped whole, line-F1 "
+                      "(tagger / rules / datatrove C4):", "",
+                      "| held-out source | dropped | line F1 |", "| --- | ---: | ---: |"]
+            for held, by in short.items():
+                shown = [r for r in by.values() if "error" not in r]
+                parts.append(f"| {held} | " + " / ".join(f"{r['dropped']:.3f}" for r in shown) + " | "
+                             + " / ".join(f"{r['line']['f1']:.3f}" for r in shown) + " |")
+            parts.append("")
     parts.append(END)
     section = "\n".join(parts)
     text = out.read_text() if out.is_file() else ""
@@ -148,6 +216,7 @@ def main() -> None:
     ap.add_argument("--folds", default="l3s-gn1,dragnet")
     ap.add_argument("--synthetic", type=int, default=3000)
     ap.add_argument("--junk", type=int, default=0)
+    ap.add_argument("--short", type=int, default=0, help="short content pages cut from the real training pages")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-rules", action="store_true")
@@ -160,13 +229,14 @@ def main() -> None:
     ap.add_argument("--leave-out-kinds", default="", help="unwanted-page kinds kept out of training (comma-separated)")
     ap.add_argument("--retune", default=None, help="re-choose the thresholds of run TAG's models (saved as run --tag)")
     ap.add_argument("--render", default=None, help="only write the tables of these comma-separated tags to --md")
+    ap.add_argument("--glance", default=None, help="with --render: the tags of the glance table (default: --render's)")
     ap.add_argument("--md", type=Path, default=ROOT / "bench/results/tagger.md")
     args = ap.parse_args()
 
     import torch
 
     torch.set_num_threads(1)
-    from realweb_eval import corpus_of, split, threshold_group, training_pages
+    from realweb_eval import corpus_of, split, threshold_group, training_pages, with_short_pages
     from refine.annotate.listings import MAKERS
     from refine.tagger.train import retune
     from refine.tagger.model import TaggerConfig
@@ -174,13 +244,14 @@ def main() -> None:
 
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     if args.render:
-        render(results, args.render.split(","), args.md)
+        render(results, args.render.split(","), args.md, args.glance.split(",") if args.glance else None)
         return
     for held in args.folds.split(","):
         train_sources = [s for s in SOURCES if s != held]
         kinds = [k for k in MAKERS if k not in args.leave_out_kinds.split(",")] if args.leave_out_kinds else None
         docs = training_pages(train_sources, args.synthetic, args.seed, args.junk, kinds, docpages=args.docs)
         train, val = split(docs, 0.1, args.seed)
+        train = with_short_pages(train, args.short, args.seed)
         config = TaggerConfig(rule_signals=not args.no_rules, corpus_signals=not args.no_corpus)
         model_dir = args.work / f"{args.tag or 'run'}-{held}"
         settings = TrainSettings(epochs=args.epochs, seed=args.seed, group_of=threshold_group)

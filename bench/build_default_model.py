@@ -1,12 +1,13 @@
 """Build the shipped default refiner from scratch: data → training → evaluation → model card.
 
     .venv/bin/python bench/build_default_model.py --out refine/default_model [--synthetic 2000]
-        [--junk 600] [--epochs 10] [--heldout-docs 400] [--seed 0] [--threads 1]
+        [--junk 600] [--short 600] [--epochs 10] [--heldout-docs 400] [--seed 0] [--threads 1]
 
 Data: every real labelled page of `../shared/data/realweb` (Dragnet, L3S-GN1, readability; raw pages
 and extractor output), the synthetic expert's train split (`refine.annotate.synthetic`, seed
 `--seed`), and unwanted whole pages (`refine.annotate.listings`: search results, archives, indexes,
-sitemaps, forms, error pages, cookie walls, link farms) built from the real pages' material, and the
+sitemaps, forms, error pages, cookie walls, link farms) built from the real pages' material (with
+`--short N`, short content pages cut from the real training pages too: `refine.tagger.short`), and the
 training projects of the real documentation sites (`bench/data/docpages.jsonl.gz`; their held-out
 projects are scored in the card, `--no-docpages` leaves them out). A seeded
 10% of the real pages (both views of a page together) and of the rest is held back for early stopping
@@ -37,6 +38,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "refine/default_model")
     ap.add_argument("--synthetic", type=int, default=2000, help="synthetic expert pages")
     ap.add_argument("--junk", type=int, default=600, help="unwanted whole pages built from the real pages")
+    ap.add_argument("--short", type=int, default=0,
+                    help="short content pages cut from the real training pages (tried: no better, tagger.md)")
     ap.add_argument("--heldout-docs", type=int, default=400)
     ap.add_argument("--no-docpages", action="store_true",
                     help="leave out the real documentation sites' training projects (bench/data/docpages.jsonl.gz)")
@@ -46,7 +49,8 @@ def main() -> None:
                     help="cross-source scores for the model card (bench/bench_realweb.py)")
     ap.add_argument("--retune-only", action="store_true",
                     help="keep the network in --out, choose its thresholds again, re-evaluate and rewrite the card")
-    ap.add_argument("--fold-tag", default="final", help="the bench_realweb.py run (--tag) whose scores the card shows")
+    ap.add_argument("--fold-tag", default="search",
+                    help="the bench_realweb.py run (--tag) of this recipe: its thresholds are shipped, its scores shown")
     ap.add_argument("--encoder-layers", type=int, default=0,
                     help="transformer layers of all-MiniLM-L6-v2 to keep (0: its token embeddings only)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for this small network)")
@@ -56,7 +60,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     from bench_tagger import compare, markdown_table
-    from realweb_eval import corpus_of, split, threshold_group, training_pages
+    from realweb_eval import corpus_of, split, threshold_group, training_pages, with_short_pages
     from refine.annotate.sources import split_sources
     from refine.tagger.model import LineTagger, TaggerConfig
     from refine.tagger.train import TrainSettings, train_tagger
@@ -65,6 +69,7 @@ def main() -> None:
     docs = training_pages(("dragnet", "l3s-gn1", "readability"), args.synthetic, args.seed, args.junk,
                           docpages=not args.no_docpages)
     train, val = split(docs, 0.1, args.seed)
+    train = with_short_pages(train, args.short, args.seed)
     data_s = time.perf_counter() - started
     print(f"data: {len(train)} training and {len(val)} validation pages in {data_s:.0f}s", flush=True)
     sources = source_counts([d for d in train if d.source.startswith("synthetic/")])
@@ -140,6 +145,17 @@ def page_counts(docs) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def short_drops(folds: dict | None, tag: str) -> str:
+    """What the fold models of run `tag` dropped of their held-out source's short pages, in words."""
+    shares = {k.partition(":")[2]: r["scores"]["short"] for k, r in (folds or {}).items()
+              if k.startswith(tag + ":") and "short" in r["scores"]}
+    if not shares:
+        return "not measured for this recipe (`bench/bench_realweb.py` scores 200 short pages per held-out source)"
+    return ("of 200 short pages cut from each held-out source (its first 25-200 words of content, chrome kept), "
+            "the fold models dropped " + ", ".join(f"{by['tagger']['dropped']:.1%} ({held}; rules {by['rules']['dropped']:.1%})"
+                                                  for held, by in shares.items()))
+
+
 def model_card(facts: dict, config, results: dict, args) -> str:
     from bench_docpages import table
     from bench_tagger import markdown_table
@@ -159,6 +175,9 @@ def model_card(facts: dict, config, results: dict, args) -> str:
                  "BSD, MIT, ISC and Apache-2.0 licences), labelled by the generator's main-content markup; the "
                  "training projects only (`bench_docpages.HELDOUT_PROJECTS` are scored, never trained on), with their "
                  "index, search and symbol-list pages as drop pages.\n")
+    short_line = ("" if not args.short else
+                  f"- Short content pages for the doc stage to keep (`refine/tagger/short.py`, {args.short}): real training "
+                  "pages cut after their first 25-200 words of content, their own chrome kept, their own line labels.\n")
     folds = facts.get("cross_source")
     cross = (cross_source_table(folds, args.fold_tag) if folds else
              "(not measured for this build: run `bench/bench_realweb.py` first)")
@@ -200,8 +219,9 @@ pages (most lines boilerplate) and extractor output (most pages clean): nothing 
 {docs_line}- Unwanted whole pages for the doc stage (`refine/annotate/listings.py`): search results, tag and date
   archives, keyword and glossary indexes, sitemaps, login and register forms, error pages, cookie walls,
   link farms, made from the real pages' titles and sentences and wrapped in their chrome (raw) or not
-  (extracted); every line remove, the page drop.
-- Training pages per corpus: {pages}; {facts['train_lines']:,} lines, {facts['train_removed_lines']:,} of
+  (extracted); every line remove, the page drop. A search or tag page lists titles and snippets about one
+  subject, as a real one does (listings of random titles taught an earlier model to keep on-topic ones).
+{short_line}- Training pages per corpus: {pages}; {facts['train_lines']:,} lines, {facts['train_removed_lines']:,} of
   them remove; validation: {t['val_docs']} other pages (a seeded 10%; both views of a real page on the same side).
 - Never used: Debian's `*-doc` HTML documentation, the synthetic held-out split, the documentation sites' held-out projects.
 
@@ -238,8 +258,8 @@ trained on.
 - Forum threads: the real pages' annotations count user comments as boilerplate, so posts in a thread read
   as comments: a thread page may lose its posts, or be dropped whole (seen on the team's hand-written forum
   page). News comments going is what the annotations want; forum posts going is not.
-- Short real pages with little text of their own (a title, a byline, one sentence) are often dropped: the
-  cross-source run on Dragnet dropped 5-10% of its pages, most with under 50 words of content.
+- Short real pages are sometimes dropped whole: {short_drops(folds, args.fold_tag)}. Blog pages with a
+  date heading, a post and its comments read most like an archive listing (Dragnet's lost pages are mostly these).
 - Labels on real pages come from aligned annotations (see the data README): datelines and bylines are
   often labelled boilerplate there, so the model removes many of them.
 - The corpus columns count the input being refined: on a tiny input (a few pages) they carry little.

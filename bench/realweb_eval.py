@@ -145,7 +145,15 @@ def threshold_group(doc) -> str | None:
     """The line threshold is tuned on real web pages alone (they are what a user refines), raw pages and
     extractor output weighing alike; sources are pooled within a view (one source's few pages made
     the threshold swing in cross-source runs)."""
-    return None if doc.source.startswith(("synthetic", "junk", "docs/")) else doc.source.rpartition("/")[2]
+    return None if doc.source.startswith(("synthetic", "junk", "docs/", "short/")) else doc.source.rpartition("/")[2]
+
+
+def with_short_pages(train, n: int, seed: int) -> list:
+    """`train` plus up to `n` short content pages cut from its real web pages (`refine.tagger.short`);
+    made after the split, so no page of the validation side lends its text."""
+    from refine.tagger.short import short_pages
+
+    return list(train) + (short_pages([d for d in train if threshold_group(d)], n, seed) if n else [])
 
 
 def split(docs, fraction: float, seed: int):
@@ -195,6 +203,8 @@ def cross_source_table(folds: dict, tag: str) -> str:
         if name != tag:
             continue
         for view, by_refiner in run["scores"].items():
+            if view not in SET_NAMES:  # short pages have their own table (`bench_realweb.render`)
+                continue
             for refiner, r in by_refiner.items():
                 if "error" in r:
                     continue

@@ -27,6 +27,18 @@ class Material:
     sentences: list[str]
     heads: list[list[str]] = field(default_factory=list)
     tails: list[list[str]] = field(default_factory=list)
+    _mentions: dict[str, tuple[list[str], list[str]]] | None = field(default=None, init=False, repr=False)
+
+    def about(self, word: str) -> tuple[list[str], list[str]]:
+        """The titles and the sentences that mention `word` (a lowercase key, `_key_words`): what a
+        site's search or tag page lists is about one thing, not a random draw of the corpus."""
+        if self._mentions is None:
+            self._mentions = {}
+            for pool, texts in enumerate((self.titles, self.sentences)):
+                for text in texts:
+                    for w in set(_key_words(text)):
+                        self._mentions.setdefault(w, ([], []))[pool].append(text)
+        return self._mentions.get(word, ([], []))
 
 
 Maker = Callable[[random.Random, Material], list[str]]
@@ -40,15 +52,41 @@ def maker(name: str):
     return register
 
 
+def _key_words(text: str) -> list[str]:
+    words = [w.strip(",.:;!?\"'()“”‘’").lower() for w in text.split()]
+    return [w for w in words if len(w) > 3 and w.isalpha()]
+
+
 def _query(rng: random.Random, m: Material) -> str:
-    words = [w.strip(",.:;\"'()").lower() for w in rng.choice(m.titles).split()]
-    words = [w for w in words if len(w) > 3] or ["news"]
+    words = _key_words(rng.choice(m.titles)) or ["news"]
     return " ".join(rng.sample(words, min(len(words), rng.randint(1, 3))))
 
 
-def _snippet(rng: random.Random, m: Material, words: tuple[int, int] = (12, 30)) -> str:
-    s = rng.choice(m.sentences).split()
-    start = rng.randint(0, max(0, len(s) - words[0]))
+def _is_subject(m: Material, word: str) -> bool:
+    """At least 3 titles mention `word`, and not over 1% of them: a subject, not "december" or "says"."""
+    return word not in V.STOP_WORDS and 3 <= len(m.about(word)[0]) <= max(3, len(m.titles) // 100)
+
+
+def _subject(rng: random.Random, m: Material, tries: int = 8) -> tuple[str, str, list[str], list[str]]:
+    """(query, its subject word, the titles and the sentences about that word): up to `tries` draws
+    until a query holds a subject; else the last query, its first word and the whole pools."""
+    for _ in range(tries):
+        q = _query(rng, m)
+        subjects = [w for w in q.split() if _is_subject(m, w)]
+        if subjects:
+            word = rng.choice(subjects)
+            titles, sentences = m.about(word)
+            return q, word, titles, (sentences if len(sentences) >= 3 else m.sentences)
+    return q, q.split()[0], m.titles, m.sentences
+
+
+def _snippet(rng: random.Random, m: Material, words: tuple[int, int] = (12, 30),
+             sentences: list[str] | None = None, word: str = "") -> str:
+    """Words cut from a sentence, with the ellipses listings print; around `word` when it holds it
+    (a search engine shows the query in context)."""
+    s = rng.choice(sentences or m.sentences).split()
+    hits = [i for i, w in enumerate(s) if _key_words(w) == [word]] if word else []
+    start = max(0, hits[0] - rng.randint(0, 8)) if hits else rng.randint(0, max(0, len(s) - words[0]))
     cut = s[start:start + rng.randint(*words)]
     return rng.choice(("", "... ")) + " ".join(cut) + rng.choice((" ...", "...", " …", " [...]", ""))
 
@@ -69,17 +107,18 @@ def _pager(rng: random.Random) -> list[str]:
 
 @maker("search_results")
 def search_results(rng: random.Random, m: Material) -> list[str]:
-    q = _query(rng, m)
+    q, word, titles, sentences = _subject(rng, m)  # results are about the query, as a real search's are
     total = rng.randint(12, 90000)
     lines = [rng.choice((f'Search results for "{q}"', f"Search Results: {q}", f"You searched for {q}",
                          f"Results for: {q}")),
              rng.choice((f"Showing 1-10 of {total:,} results", f"About {total:,} results", f"{total:,} results found",
-                         f"Results 1 - 20 of {total}")),
-             rng.choice(("Sort by: Relevance | Date", "Refine your search", "Filter by date", "Sort by relevance"))]
-    for _ in range(rng.randint(5, 15)):
-        lines.append(rng.choice(m.titles))
+                         f"Results 1 - 20 of {total}"))]
+    if rng.random() < 0.6:
+        lines.append(rng.choice(("Sort by: Relevance | Date", "Refine your search", "Filter by date", "Sort by relevance")))
+    for title in rng.sample(titles, min(len(titles), rng.randint(3, 15))):  # no result listed twice
+        lines.append(title)
         if rng.random() < 0.7:
-            lines.append(_snippet(rng, m))
+            lines.append(_snippet(rng, m, sentences=sentences, word=word))
         if rng.random() < 0.5:
             lines.append(rng.choice((_date(rng), f"www.{V.domain(V.site_name(rng), rng)}/{q.replace(' ', '-')}",
                                      f"{_date(rng)} - {rng.randint(1, 40)} comments")))

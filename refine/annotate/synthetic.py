@@ -21,6 +21,7 @@ from programs.lines import line_body, runs, split_lines
 from programs.ops import DropDoc, KeepChunk, KeepDoc, Program, RemoveLines, RemoveStr
 from refine.annotate import boilerplate as B
 from refine.annotate import negatives as N
+from refine.annotate import vocab as V
 from refine.annotate import webcontent as W
 from refine.annotate.sources import CODE, HEADING, ITEM, PARA, QUOTE, ROW, CleanDoc, load_split
 
@@ -99,15 +100,9 @@ def _title_pool(docs: dict[str, list[CleanDoc]]) -> list[str]:
     return sorted(set(pool)) or ["Getting started", "Frequently asked questions", "Release notes and changes"]
 
 
-_STOP = set("""the a an and or of to in for on with by from as at is are was were be been this that these those it its
-which can will may not but if then than into also such other more most when where what who how all any each
-use used using your you their they them there here only one two has have had does should would could must
-about over under after before between both some many much very via per within without while""".split())
-
-
 def _topics(doc: CleanDoc, rng: random.Random) -> list[str]:
     words = Counter(w.lower() for _, t in doc.blocks for w in re.findall(r"[A-Za-z][a-z]{3,14}", t)
-                    if w.lower() not in _STOP)
+                    if w.lower() not in V.STOP_WORDS)
     common = [w for w, _ in words.most_common(30)]
     return common if len(common) >= 6 else common + rng.sample(["news", "guides", "tips", "howto", "reviews", "updates"], 6)
 

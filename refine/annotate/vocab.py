@@ -8,6 +8,13 @@ from __future__ import annotations
 
 import random
 
+#: Common words that name no subject (a site's topics, a listing's query are none of these).
+STOP_WORDS = frozenset("""the a an and or of to in for on with by from as at is are was were be been this that these those it its
+which can will may not but if then than into also such other more most when where what who how all any each
+use used using your you their they them there here only one two has have had does should would could must
+about over under after before between both some many much very via per within without while""".split())
+
+
 NAV_ITEMS = (
     "Home", "About", "About Us", "Blog", "News", "Contact", "Contact Us", "Services", "Products", "Shop",
     "Store", "Pricing", "Features", "Docs", "Documentation", "Support", "Help", "FAQ", "FAQs", "Careers",

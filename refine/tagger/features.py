@@ -45,6 +45,7 @@ SHAPE_NAMES: tuple[str, ...] = (
     "ends_comma",
     "parenthesised",
     "ends_count",
+    "elided",
 )
 CONTEXT_NAMES: tuple[str, ...] = (
     "rel_position",
@@ -73,6 +74,9 @@ _NUMBERED = re.compile(r"^(\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)]\s")
 _CODE_CHARS = frozenset("{}[]()<>=;_$#\\/`~^")
 _SAMPLE_CHARS = 4000
 _COUNT_AT_END = re.compile(r"\(\d[\d,]*\)$")  # archive and tag widgets: "► August (13)", "Politics (212)"
+# a cut snippet, as listings print one: "... the council said on ...", "spent two days walking [...]",
+# "Read more", "Continue reading →", "(more…)"
+_ELIDED_END = re.compile(r"(\.\.\.|…|\[\.\.\.\]|\[…\]|\(more…?\)|read more|continue reading\W*)$", re.I)
 
 
 def _log_scale(value, top: float):
@@ -185,6 +189,7 @@ def shape_matrix(bodies: Sequence[str]) -> np.ndarray:
         [c == "," for c in last],
         [f != "" and f in "([" and c in ")]" for f, c in zip(first, last)],
         [bool(_COUNT_AT_END.search(t[-40:])) for t in full],
+        [t.startswith(("...", "…")) or bool(_ELIDED_END.search(t[-24:])) for t in full],
     ]
     for j, column in enumerate(columns):
         out[:, j] = column

@@ -210,13 +210,25 @@ def test_the_shipped_default_drops_unwanted_pages_and_keeps_short_clean_ones():
                         "Council debates road repairs", "... Opponents argued that the annual cost should ...",
                         "Bus fares to rise in spring", "... Fares will rise by ten cents from April ...",
                         "1 2 3 4 5 Next »"]) + "\n"
+    # results about one subject, as a real search lists them (a default trained on listings of random titles kept it)
+    on_topic = "\n".join(['Search results for "solar panels"', "About 2,478 results"]
+                         + [line for title, snippet in (
+                             ("How solar panels work", "Solar panels convert sunlight into electricity using cells made of ..."),
+                             ("Best solar panels of 2024", "We tested 20 models to find the most efficient panels for ..."),
+                             ("Are solar panels worth it?", "The answer depends on where you live, your rates and ..."),
+                             ("Solar panel installation costs", "The average cost to install solar panels ranges from ..."),
+                             ("How long do solar panels last?", "Most makers guarantee their panels for 25 years, but ..."),
+                             ("Cleaning solar panels", "Dust and bird droppings can cut the output of a panel by ..."))
+                            for line in (title, snippet)] + ["1 2 3 4 5 Next »"]) + "\n"
     login = "Sign In\nUsername\nPassword\nRemember me\nForgot your password?\nLog in\nDon't have an account? Sign up\n"
     short = ("City adds three bus routes\n"
              "The city council voted on Tuesday to add three bus routes serving neighbourhoods east of the river. "
              "The new routes will run every 20 minutes on weekdays and every 40 minutes on weekends.\n")
-    refs = refiner.refine([Document("search", search), Document("login", login), Document("article", short)])
+    refs = refiner.refine([Document("search", search), Document("login", login), Document("article", short),
+                           Document("on-topic search", on_topic)])
     programs = {r.doc_id: [p.text for p in r.programs] for r in refs}
     assert programs["search"] == ["drop_doc()"] and programs["login"] == ["drop_doc()"]
+    assert programs["on-topic search"] == ["drop_doc()"]
     assert programs["article"] == ["keep_doc()", "keep_chunk()"]  # a short extracted article and its headline stay
     assert refs[0].audit["drop_reason"] == "unwanted page"
 

@@ -76,6 +76,9 @@ def test_new_shape_features():
     assert f[:, COL["ends_comma"]].tolist() == [1, 0, 0, 0]
     assert f[:, COL["parenthesised"]].tolist() == [0, 1, 0, 0]
     assert f[:, COL["ends_count"]].tolist() == [0, 0, 1, 0]
+    snippets = ["... fares will rise by ten cents from ...", "We spent two days walking along the [...]",
+                "Continue reading →", "Read more", "A whole sentence ends here.", "Text [...] goes on"]
+    assert line_features(snippets)[:, COL["elided"]].tolist() == [1, 1, 1, 1, 0, 0]
 
 
 def test_labelled_pages_flip_content_to_remove_labels(tmp_path):
@@ -112,6 +115,45 @@ def test_unwanted_pages_are_whole_drops_of_every_kind():
     assert [d.text for d in junk_pages(5, 1, material)] == [d.text for d in junk_pages(5, 1, material)]
     with pytest.raises(ValueError, match="content lines"):
         material_from([TaggedDoc("Menu\n", [1])])
+
+
+def test_search_pages_list_one_subject_without_repeats():
+    """A real search page lists pages about its query; random titles taught the tagger to drop
+    incoherent listings and keep an on-topic one."""
+    import random
+
+    from refine.annotate.listings import Material, search_results
+
+    groups = {"solar": [f"Solar panel prices fall in {s}" for s in ("Texas", "Ohio", "Utah")],
+              "election": [f"Election turnout record set in {s}" for s in ("Kent", "Devon", "Essex")]}
+    titles = [t for ts in groups.values() for t in ts]
+    sentences = [f"{t} as officials said on Monday, according to the latest figures." for t in titles]
+    material = Material(titles, sentences)
+    for seed in range(20):
+        listed = [line for line in search_results(random.Random(seed), material) if line in titles]
+        assert listed and len(listed) == len(set(listed))
+        assert any(set(listed) <= set(ts) for ts in groups.values()), listed
+
+
+def test_short_pages_keep_the_chrome_and_the_first_paragraphs_with_their_labels():
+    from refine.tagger.short import short_pages
+
+    para = "Officials said the bridge would reopen next week after repairs to the deck and the rails."  # 16 words
+    text = "Home | News\nMenu\nBridge closed\n" + f"{para}\nAdvertisement\n{para}\n{para}\n{para}\n" \
+        + "Comments (3)\nGreat post!\n© 2024 News"
+    page = TaggedDoc(text, [1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 1], source="news/raw", url="https://news.example/a")
+    docs = short_pages([page, TaggedDoc("Menu\nShort story.\n", [1, 0])], 5, 0, words=(30, 34))
+    assert len(docs) == 1  # the second page has too few content words to be cut; each page is cut once
+    doc = docs[0]
+    # head chrome, content up to the budget (boilerplate between kept), nothing else of the body, tail chrome
+    assert doc.bodies == ["Home | News", "Menu", "Bridge closed", para, "Advertisement", para,
+                          "Comments (3)", "Great post!", "© 2024 News"]
+    assert doc.labels == [1, 1, 0, 0, 1, 0, 1, 1, 1] and not doc.drop
+    assert (doc.source, doc.url) == ("short/news/raw", "https://news.example/a")
+    assert [d.text for d in short_pages([page] * 3, 2, 4, (10, 30))] \
+        == [d.text for d in short_pages([page] * 3, 2, 4, (10, 30))]
+    with pytest.raises(ValueError, match="content words"):
+        short_pages([TaggedDoc("Menu\nShort story.\n", [1, 0])], 1, 0)
 
 
 def test_fast_token_embeddings_match_the_transformers_layer():
