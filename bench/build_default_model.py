@@ -1,7 +1,7 @@
 """Build the shipped default refiner from scratch: data → training → evaluation → model card.
 
     .venv/bin/python bench/build_default_model.py --out refine/default_model [--synthetic 2000]
-        [--junk 600] [--short 600] [--epochs 10] [--heldout-docs 400] [--seed 0] [--threads 1]
+        [--junk 600] [--short 0] [--epochs 10] [--heldout-docs 400] [--seed 0] [--threads 1]
 
 Data: every real labelled page of `../shared/data/realweb` (Dragnet, L3S-GN1, readability; raw pages
 and extractor output), the synthetic expert's train split (`refine.annotate.synthetic`, seed
@@ -219,7 +219,7 @@ pages (most lines boilerplate) and extractor output (most pages clean): nothing 
 {docs_line}- Unwanted whole pages for the doc stage (`refine/annotate/listings.py`): search results, tag and date
   archives, keyword and glossary indexes, sitemaps, login and register forms, error pages, cookie walls,
   link farms, made from the real pages' titles and sentences and wrapped in their chrome (raw) or not
-  (extracted); every line remove, the page drop. A search or tag page lists titles and snippets about one
+  (extracted); every line remove, the page drop. A search page lists titles and snippets about one
   subject, as a real one does (listings of random titles taught an earlier model to keep on-topic ones).
 {short_line}- Training pages per corpus: {pages}; {facts['train_lines']:,} lines, {facts['train_removed_lines']:,} of
   them remove; validation: {t['val_docs']} other pages (a seeded 10%; both views of a real page on the same side).

@@ -2,10 +2,11 @@
 
 Real corpora are full of short articles (a news brief, a blog post of two paragraphs, an extractor's
 output of a page with little text), and the unwanted pages the tagger learns to drop
-(`refine.tagger.junk`) are short too and built from the same real sentences. Without short pages to
-keep, the doc head learns "little prose, with a date and a title" means drop, and loses real posts.
-Each page here is a real page cut after its first paragraphs: its own head chrome, its first content
-lines up to a word budget, then its own tail chrome, every line keeping its real label.
+(`refine.tagger.junk`) are short too and built from the same real sentences. These pages measure
+whether short articles are kept (`bench/bench_realweb.py`'s short set) and can be trained on
+(`--short N`; tried, no clear gain: `bench/results/tagger.md`). Each is a real page cut after its
+first paragraphs: its own head chrome, its first content lines up to a word budget, then its own
+tail chrome, every line keeping its real label.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from refine.tagger.data import TaggedDoc
 
 
 def short_pages(pages: Sequence[TaggedDoc], n: int, seed: int, words: tuple[int, int] = (25, 200)) -> list[TaggedDoc]:
-    """Up to `n` short pages (seeded, each from another page) cut from `pages` (labels 1 = boilerplate): the lines before the first
-    content line, content lines until their words reach a budget drawn from `words` (boilerplate
-    between them kept), and the lines after the last content line. Sources become `short/<source>`."""
+    """Up to `n` short pages (seeded, each from another page) cut from `pages` (labels 1 = boilerplate):
+    the lines before the first content line, content lines until their words reach a budget drawn
+    from `words` (boilerplate between them kept), and the lines after the last content line. Sources
+    become `short/<source>`."""
     rng = random.Random(seed)
     candidates = [p for p in pages if not p.drop and _content_words(p) > words[1]]
     if not candidates:
