@@ -81,18 +81,23 @@ def evaluate_model(model_dir: Path, source: str, with_baselines: bool = True) ->
     docs = doc_level_set(source)
     scores = tagger_scores(tagger, docs)
     decided = {"tagger": tagger_decisions(tagger, docs, scores=scores)} | (baseline_decisions(docs) if with_baselines else {})
-    res = {name: {"error": str(decisions)} if isinstance(decisions, Exception)
-           else score(docs, decisions) | {"dropped_by_kind": dropped_by_kind(docs, decisions)}
-           for name, decisions in decided.items()}
+    res = scored(docs, decided, lambda decisions: {"dropped_by_kind": dropped_by_kind(docs, decisions)})
     res["tagger"]["drop_f1_by_doc_threshold"] = {
         str(t): score(docs, tagger_decisions(tagger, docs, doc_threshold=t, scores=scores))["doc"]["f1"] for t in DOC_SWEEP}
     out["doc-level"] = res
     docs = short_set(source)
     decided = {"tagger": tagger_decisions(tagger, docs, scores=tagger_scores(tagger, docs))} | (baseline_decisions(docs) if with_baselines else {})
-    out["short"] = {name: {"error": str(decisions)} if isinstance(decisions, Exception)
-                    else score(docs, decisions) | {"dropped": round(sum(d.drop for d in decisions) / len(docs), 3)}
-                    for name, decisions in decided.items()}
+    out["short"] = scored(docs, decided, lambda decisions: {"dropped": round(sum(d.drop for d in decisions) / len(docs), 3)})
     return out
+
+
+def scored(docs, decided: dict, extra) -> dict:
+    """Each refiner's `score` of its decisions on `docs` with `extra(decisions)` added, or the error
+    that kept a baseline from running."""
+    from realweb_eval import score
+
+    return {name: {"error": str(decisions)} if isinstance(decisions, Exception) else score(docs, decisions) | extra(decisions)
+            for name, decisions in decided.items()}
 
 
 def short_set(source: str, n: int = 200, seed: int = 7):
